@@ -110,7 +110,9 @@ export function loadCheckpoint(bytes: Uint8Array, options: { expect?: PolicyConf
     if (!entry) fail(`missing tensor ${name}`);
     if (entry!.shape.join('x') !== shape.join('x')) fail(`tensor ${name} has shape [${entry!.shape}], expected [${shape}]`);
     const start = offsets.get(name)!;
-    return new Float32Array(bytes.slice(start, start + shape.reduce((a, b) => a * b, 1) * 4).buffer);
+    // ArrayBuffer.slice copies (a Buffer's own slice would be a view into a shared pool).
+    const from = bytes.byteOffset + start;
+    return new Float32Array(bytes.buffer.slice(from, from + shape.reduce((a, b) => a * b, 1) * 4));
   };
   const policy = new Policy(config);
   let optimizer: AdamW | undefined;

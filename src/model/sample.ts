@@ -121,30 +121,37 @@ export function sampleWithCache(policy: Policy, prompts: Int32Array[], options: 
 }
 
 /**
- * The same sampling without a cache: the whole sequence is recomputed for every new token. Kept
- * as the yardstick of `saturn bench core` and as a reference in tests.
+ * The same sampling without a cache: the whole batch is recomputed for every new token. The
+ * yardstick of `saturn bench core` and a reference in tests; prompts must share one length.
  */
 export function sampleByRecompute(policy: Policy, prompts: Int32Array[], options: SamplingOptions): Continuation[] {
   const c = policy.config;
-  return prompts.map((prompt) => {
-    const seq = Array.from(prompt);
-    const tokens: number[] = [];
-    const logProbs: number[] = [];
-    let stopped = false;
-    for (let step = 0; step < options.maxTokens && !stopped; step++) {
-      const lp = tf.tidy(() => {
-        const logits = policy.logits(tf.tensor2d(Int32Array.from(seq), [1, seq.length], 'int32'));
-        const last = tf.slice(logits, [seq.length - 1, 0], [1, c.vocabSize]);
-        return tf.logSoftmax(tf.div(last, options.temperature));
-      });
-      const row = lp.dataSync() as Float32Array;
-      lp.dispose();
-      const token = chooseToken(row, 0, c.vocabSize, options.topP, options.rng);
-      tokens.push(token);
-      logProbs.push(row[token]!);
-      seq.push(token);
-      stopped = token === options.stopToken;
+  const batch = prompts.length;
+  const width = prompts[0]?.length ?? 0;
+  check(prompts.every((p) => p.length === width), 'prompts', 'one common length for recompute sampling');
+  check(width + options.maxTokens <= c.contextLength, 'sampling.maxTokens', `prompt length (${width}) + maxTokens ≤ contextLength (${c.contextLength})`, options.maxTokens);
+  const seqs = prompts.map((p) => Array.from(p));
+  const tokens = prompts.map(() => [] as number[]);
+  const logProbs = prompts.map(() => [] as number[]);
+  const done = new Array<boolean>(batch).fill(false);
+  for (let step = 0; step < options.maxTokens && !done.every(Boolean); step++) {
+    const length = width + step;
+    const lp = tf.tidy(() => {
+      const logits = policy.logits(tf.tensor2d(Int32Array.from(seqs.flat()), [batch, length], 'int32'));
+      const last = tf.reshape(tf.slice(tf.reshape(logits, [batch, length, c.vocabSize]), [0, length - 1, 0], [batch, 1, c.vocabSize]), [batch, c.vocabSize]);
+      return tf.logSoftmax(tf.div(last, options.temperature));
+    });
+    const rows = lp.dataSync() as Float32Array;
+    lp.dispose();
+    for (let b = 0; b < batch; b++) {
+      // Finished rows keep a placeholder so the batch stays rectangular; it is never reported.
+      const token = done[b] ? c.vocabSize - 1 : chooseToken(rows, b * c.vocabSize, c.vocabSize, options.topP, options.rng);
+      seqs[b]!.push(token);
+      if (done[b]) continue;
+      tokens[b]!.push(token);
+      logProbs[b]!.push(rows[b * c.vocabSize + token]!);
+      if (token === options.stopToken) done[b] = true;
     }
-    return { tokens: Int32Array.from(tokens), logProbs: Float32Array.from(logProbs), stopped };
-  });
+  }
+  return tokens.map((t, b) => ({ tokens: Int32Array.from(t), logProbs: Float32Array.from(logProbs[b]!), stopped: done[b]! }));
 }

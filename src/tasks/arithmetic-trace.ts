@@ -99,6 +99,15 @@ export function arithmeticTrace(prompt: string, rng: Rng, repairProbability = 0)
   return { completion, lossMask: Uint8Array.from(mask) };
 }
 
+/**
+ * A misleading start for `prompt`: its first step written with one wrong digit (as in a repair
+ * trace) and left open, e.g. `037+085=0132`. A policy that learnt to repair can still write `!`.
+ */
+export function misleadingStart(prompt: string, rng: Rng): string {
+  const { steps, layout } = plan(prompt);
+  return slip(steps[0]!, layout, rng);
+}
+
 function plan(prompt: string): { steps: Step[]; layout: ScratchpadLayout; sum: number } {
   const { operands, digits } = parseAdditionPrompt(prompt);
   const layout = scratchpadLayout(operands.length, digits);

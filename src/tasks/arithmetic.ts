@@ -3,7 +3,7 @@
  * (format in `arithmetic-trace.ts`). Small enough that a tiny transformer saturates it in
  * minutes, which is what failure-prefix conditioning needs to work on.
  */
-import { arithmeticTrace } from './arithmetic-trace.ts';
+import { arithmeticTrace, misleadingStart } from './arithmetic-trace.ts';
 import { charTokenizer } from './char-tokenizer.ts';
 import { requireCount, requireSplit, TaskOptionError } from './errors.ts';
 import { deriveSeed, mulberry32, randInt } from './rng.ts';
@@ -66,6 +66,9 @@ export function arithmeticTask(options: ArithmeticOptions = {}): Task {
     verify: verifyAddition,
     trace(question, rng, traceOptions) {
       return arithmeticTrace(question.prompt, rng, traceOptions?.repairProbability ?? 0);
+    },
+    misleadingPrefix(question, rng) {
+      return misleadingStart(question.prompt, rng);
     },
   };
 }

@@ -60,6 +60,11 @@ export interface Task {
   generate(split: string, count: number, seed: number): Question[];
   /** Reward 1 or 0 for a completion (the text the policy generated after the prompt). */
   verify(question: Question, completion: string): 0 | 1;
+  /**
+   * Optional: the start of a wrong solution (a misleading intermediate step, not yet closed), to
+   * measure robustness: accuracy when the policy must continue from it.
+   */
+  misleadingPrefix?(question: Question, rng: () => number): string;
   /** Optional: a correct (possibly repaired) scratchpad trace for supervised warm start. */
   trace?(question: Question, rng: () => number, options?: TraceOptions): Trace;
 }

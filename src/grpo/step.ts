@@ -1,0 +1,136 @@
+/**
+ * One GRPO update: advantages per group, then `epochs` shuffled passes of minibatches, one AdamW
+ * step each, on the clipped token-level loss.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { check } from '../errors.ts';
+import { gradientsByName, type AdamW } from '../model/adamw.ts';
+import type { Policy } from '../model/policy.ts';
+import { mulberry32, shuffle, type Rng } from '../tasks/rng.ts';
+import { batchTensors, disposeBatch, packRollouts } from './batch.ts';
+import type { GrpoConfig } from './config.ts';
+import { grpoUpdateFlops, type MinibatchShape } from './flops.ts';
+import { grpoLoss } from './loss.ts';
+import { groupRollouts, type Rollout } from './rollout.ts';
+
+/** Collaborators of {@link grpoUpdate}. */
+export interface GrpoUpdateOptions {
+  /** Frozen policy for the KL penalty; required when config.klCoef > 0. */
+  reference?: Policy;
+  /** Shuffles minibatches; default a fixed-seed stream, so updates are reproducible. */
+  rng?: Rng;
+  /** Id that fills ragged rows (masked out, so any valid id works); default 0, saturn's pad. */
+  pad?: number;
+  /** Milliseconds clock for the throughput figures; default performance.now. */
+  clock?: () => number;
+}
+
+/** What one update did. loss, clipFraction, approxKl, meanRatio and gradNorm are means over its optimiser steps. */
+export interface GrpoMetrics {
+  /** Loss minimised (policy loss + β·KL). */
+  loss: number;
+  /** Share of generated tokens whose gradient the clip blocked. */
+  clipFraction: number;
+  /** k3 estimate of KL(behaviour ‖ current) over generated tokens; grows with epochs and actor lag. */
+  approxKl: number;
+  /** Mean π/π_behaviour over generated tokens. */
+  meanRatio: number;
+  /** k3 KL(current ‖ reference) when klCoef > 0, else 0. */
+  referenceKl: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Mean reward over every rollout. */
+  rewardMean: number;
+  /** Mean over groups of the within-group sample std (TRL's `reward_std`): how much signal the batch holds. */
+  rewardStd: number;
+  /** Share of groups whose rewards were all equal: trained on (and counted) with zero advantage. */
+  zeroVarianceGroupShare: number;
+  /** Number of groups. */
+  groups: number;
+  /** Generated tokens in the rollouts (each trained on `epochs` times). */
+  tokens: number;
+  /** Generated tokens consumed per second of update: what the learner can absorb from the actors. */
+  tokensPerSecond: number;
+  /** Optimiser steps taken: epochs × ceil(rollouts / minibatchSize). */
+  optimizerSteps: number;
+  /** Model FLOPs run (forward + backward, padded shapes); divide by `seconds` for achieved FLOP/s. */
+  flops: number;
+  /** Wall time of the update. */
+  seconds: number;
+}
+
+/**
+ * Trains `policy` on one batch of rollouts. Every rollout counts: groups with zero reward variance
+ * have zero advantage yet stay in the minibatches (and the token denominator) and in the metrics.
+ * `optimizer` must belong to `policy` and clip at config.maxGradNorm (see grpoOptimizer).
+ */
+export function grpoUpdate(policy: Policy, optimizer: AdamW, rollouts: readonly Rollout[], config: GrpoConfig, options: GrpoUpdateOptions = {}): GrpoMetrics {
+  const { reference, rng = mulberry32(0), pad = 0, clock = () => performance.now() } = options;
+  check(rollouts.length > 0, 'rollouts', 'at least one rollout', rollouts.length);
+  check(optimizer.policy === policy, 'optimizer', 'an optimiser of the policy being trained');
+  check(
+    optimizer.config.maxGradNorm === config.maxGradNorm,
+    'grpo.maxGradNorm',
+    `the optimizer's maxGradNorm (${optimizer.config.maxGradNorm}); build it with grpoOptimizer`,
+    config.maxGradNorm,
+  );
+  check(config.klCoef === 0 || reference !== undefined, 'reference', 'a reference policy when grpo.klCoef > 0');
+  check(reference === undefined || reference.config.vocabSize === policy.config.vocabSize, 'reference', `a policy over the same vocabulary (${policy.config.vocabSize})`);
+  const start = clock();
+
+  const groups = groupRollouts(rollouts, { epsilon: config.advantageEpsilon, scaleByStd: config.scaleAdvantagesByStd });
+  const scored = groups.flatMap((g) => g.rollouts);
+  const withReference = config.klCoef > 0 ? reference : undefined;
+
+  const sums = { loss: 0, clipFraction: 0, approxKl: 0, meanRatio: 0, referenceKl: 0, gradNorm: 0 };
+  const shapes: MinibatchShape[] = [];
+  for (let epoch = 0; epoch < config.epochs; epoch++) {
+    const order = shuffle(rng, scored.map((_, i) => i));
+    for (let first = 0; first < order.length; first += config.minibatchSize) {
+      const packed = packRollouts(order.slice(first, first + config.minibatchSize).map((i) => scored[i]!), pad);
+      shapes.push({ rows: packed.rows, width: packed.width });
+      const batch = batchTensors(packed);
+      let stats: tf.Tensor1D | undefined;
+      try {
+        const { value, grads } = gradientsByName(policy, () => {
+          const out = grpoLoss(policy, batch, config, withReference);
+          // Kept past the gradient's tidy, read once after the optimiser step.
+          stats = tf.keep(tf.stack([out.clipFraction, out.approxKl, out.meanRatio, out.referenceKl ?? tf.scalar(0)]) as tf.Tensor1D);
+          return out.loss;
+        });
+        sums.gradNorm += optimizer.apply(grads, config.learningRate);
+        tf.dispose([...grads.values()]);
+        const [clipFraction, approxKl, meanRatio, referenceKl] = stats!.dataSync();
+        sums.loss += value;
+        sums.clipFraction += clipFraction!;
+        sums.approxKl += approxKl!;
+        sums.meanRatio += meanRatio!;
+        sums.referenceKl += referenceKl!;
+      } finally {
+        stats?.dispose();
+        disposeBatch(batch);
+      }
+    }
+  }
+
+  const steps = shapes.length;
+  const tokens = scored.reduce((n, r) => n + r.completion.length, 0);
+  const seconds = Math.max(1e-9, (clock() - start) / 1000);
+  return {
+    loss: sums.loss / steps,
+    clipFraction: sums.clipFraction / steps,
+    approxKl: sums.approxKl / steps,
+    meanRatio: sums.meanRatio / steps,
+    referenceKl: sums.referenceKl / steps,
+    gradNorm: sums.gradNorm / steps,
+    rewardMean: scored.reduce((s, r) => s + r.reward, 0) / scored.length,
+    rewardStd: groups.reduce((s, g) => s + g.stats.std, 0) / groups.length,
+    zeroVarianceGroupShare: groups.filter((g) => g.stats.zeroVariance).length / groups.length,
+    groups: groups.length,
+    tokens,
+    tokensPerSecond: tokens / seconds,
+    optimizerSteps: steps,
+    flops: grpoUpdateFlops(policy.config, shapes, { reference: withReference !== undefined }),
+    seconds,
+  };
+}

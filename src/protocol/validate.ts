@@ -1,0 +1,186 @@
+/**
+ * Runtime validation of every message type: the check each receiver runs at its edge before a
+ * decoded value is trusted as a typed message. Hand-written (no schema library) so the rules are
+ * all here to read, and each failure names the field path and what was expected.
+ *
+ * Unknown fields are accepted and kept, so a newer sender may add optional fields without a
+ * version bump. An optional field may be absent or nil; nil is removed so that downstream code
+ * only ever sees "absent".
+ */
+import * as c from './check.ts';
+import { ValidationError } from './errors.ts';
+import {
+  DEFAULT_LIMITS,
+  MESSAGE_TYPES,
+  type Limits,
+  type MessageByType,
+  type MessageType,
+} from './messages.ts';
+import { CONTROL_COMMANDS, ROLLOUT_KINDS } from './subjects.ts';
+import { PROTOCOL_VERSION } from './version.ts';
+
+type BodyCheck = (m: c.Fields, limits: Limits) => void;
+
+const TYPE_NAMES = Object.values(MESSAGE_TYPES);
+const UINT32_MAX = 2 ** 32 - 1;
+
+/**
+ * `value` typed as the message `type` when it is one; throws {@link ValidationError} naming the
+ * first bad field otherwise. The envelope is checked first, in the order `v`, `type`, `id`, `ts`,
+ * so a message from another protocol version fails on `v` whatever else changed.
+ */
+export function validateMessage<T extends MessageType>(
+  value: unknown,
+  type: T,
+  limits: Limits = DEFAULT_LIMITS,
+): MessageByType[T] {
+  const m = c.object(value, '');
+  if (m.v !== PROTOCOL_VERSION) {
+    throw new ValidationError('v', `protocol version ${PROTOCOL_VERSION}`, c.describe(m.v));
+  }
+  if (m.type !== type) {
+    const expected = `"${type}"`;
+    throw new ValidationError('type', expected, c.describe(m.type));
+  }
+  c.id(m.id, 'id');
+  c.finite(m.ts, 'ts', 0);
+  BODIES[type](m, limits);
+  return m as unknown as MessageByType[T];
+}
+
+/** True when `type` is one of the protocol's message types. */
+export function isMessageType(type: unknown): type is MessageType {
+  return TYPE_NAMES.includes(type as MessageType);
+}
+
+// Optional fields: absent or nil mean "not given"; nil is dropped so readers see one form.
+function optional(m: c.Fields, key: string, check: (value: unknown) => void): void {
+  if (m[key] === null) delete m[key];
+  if (m[key] !== undefined) check(m[key]);
+}
+
+function scalarMap(value: unknown, path: string, limits: Limits): void {
+  const map = c.object(value, path);
+  for (const [key, v] of Object.entries(map)) {
+    const p = c.at(path, key);
+    if (typeof v === 'string') c.string(v, p, limits.maxString, true);
+    else if (!(v === null || typeof v === 'number' || typeof v === 'boolean')) {
+      throw new ValidationError(p, 'a string, number, boolean or nil', c.describe(v));
+    }
+  }
+}
+
+const rolloutRequest: BodyCheck = (m, limits) => {
+  if (typeof m.run !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(m.run)) {
+    throw new ValidationError('run', 'a run id of 1–64 characters from [A-Za-z0-9_-]', c.describe(m.run));
+  }
+  c.oneOf(m.kind, 'kind', ROLLOUT_KINDS);
+  c.id(m.groupId, 'groupId');
+  c.id(m.questionId, 'questionId');
+  c.string(m.split, 'split', 64);
+  const prompt = c.int32Array(m.prompt, 'prompt', limits.maxTokens);
+  if (prompt.length === 0) throw new ValidationError('prompt', 'at least 1 token', 'Int32Array(0)');
+  c.integer(m.prefixLength, 'prefixLength', 0, prompt.length);
+  c.integer(m.n, 'n', 1, limits.maxSamples);
+  const s = c.object(m.sampling, 'sampling');
+  c.finite(s.temperature, 'sampling.temperature', 0);
+  const topP = c.finite(s.topP, 'sampling.topP', 0, 1);
+  if (topP === 0) throw new ValidationError('sampling.topP', 'a number in (0, 1]', '0');
+  c.integer(s.maxTokens, 'sampling.maxTokens', 1, limits.maxTokens);
+  c.integer(s.seed, 'sampling.seed', 0, UINT32_MAX);
+  c.integer(m.minPolicyVersion, 'minPolicyVersion', 0);
+  c.finite(m.createdAt, 'createdAt', 0);
+  optional(m, 'attempt', (v) => c.integer(v, 'attempt', 1));
+};
+
+const rolloutResult: BodyCheck = (m, limits) => {
+  c.id(m.requestId, 'requestId');
+  if (m.requestId !== m.id) {
+    throw new ValidationError('id', `the request id ${JSON.stringify(m.requestId)}`, c.describe(m.id));
+  }
+  c.string(m.actorId, 'actorId', 200);
+  c.integer(m.policyVersion, 'policyVersion', 0);
+  const samples = c.array(m.samples, 'samples', limits.maxSamples, 1);
+  samples.forEach((raw, i) => {
+    const path = c.at('samples', i);
+    const s = c.object(raw, path);
+    const tokens = c.int32Array(s.tokens, c.at(path, 'tokens'), limits.maxTokens);
+    const logProbs = c.float32Array(s.logProbs, c.at(path, 'logProbs'), limits.maxTokens);
+    if (logProbs.length !== tokens.length) {
+      throw new ValidationError(
+        c.at(path, 'logProbs'),
+        `one log-prob per token (${tokens.length})`,
+        c.describe(logProbs),
+      );
+    }
+    c.finite(s.reward, c.at(path, 'reward'));
+    c.boolean(s.stopped, c.at(path, 'stopped'));
+  });
+  c.id(m.questionId, 'questionId');
+  c.id(m.groupId, 'groupId');
+  c.oneOf(m.kind, 'kind', ROLLOUT_KINDS);
+  c.finite(m.durationMs, 'durationMs', 0);
+};
+
+const weightsAnnouncement: BodyCheck = (m, limits) => {
+  c.integer(m.version, 'version', 0);
+  c.string(m.objectName, 'objectName', limits.maxString);
+  c.integer(m.bytes, 'bytes', 0);
+  if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256)) {
+    throw new ValidationError('sha256', '64 lowercase hex digits', c.describe(m.sha256));
+  }
+  c.integer(m.step, 'step', 0);
+  c.finite(m.createdAt, 'createdAt', 0);
+};
+
+const heartbeat: BodyCheck = (m) => {
+  c.string(m.actorId, 'actorId', 200);
+  c.string(m.kind, 'kind', 64);
+  c.integer(m.pid, 'pid', 0);
+  c.string(m.host, 'host', 255);
+  c.integer(m.policyVersion, 'policyVersion', -1);
+  c.integer(m.inFlight, 'inFlight', 0);
+  c.integer(m.handled, 'handled', 0);
+};
+
+const deadLetter: BodyCheck = (m, limits) => {
+  c.string(m.reason, 'reason', limits.maxString);
+  c.string(m.subject, 'subject', limits.maxString);
+  c.bytes(m.raw, 'raw', limits.maxRawBytes);
+  c.finite(m.receivedAt, 'receivedAt', 0);
+  c.string(m.actor, 'actor', 200);
+  optional(m, 'seq', (v) => c.integer(v, 'seq', 1));
+};
+
+const metricsRecord: BodyCheck = (m, limits) => {
+  c.string(m.name, 'name', 128);
+  c.integer(m.step, 'step', 0);
+  const values = c.object(m.values, 'values');
+  for (const [key, v] of Object.entries(values)) {
+    c.string(key, 'values (key)', limits.maxString);
+    c.number(v, c.at('values', key));
+  }
+};
+
+const controlRequest: BodyCheck = (m, limits) => {
+  c.oneOf(m.cmd, 'cmd', CONTROL_COMMANDS);
+  optional(m, 'args', (v) => scalarMap(v, 'args', limits));
+};
+
+const controlReply: BodyCheck = (m, limits) => {
+  c.id(m.requestId, 'requestId');
+  c.boolean(m.ok, 'ok');
+  optional(m, 'error', (v) => c.string(v, 'error', limits.maxString));
+  optional(m, 'data', (v) => scalarMap(v, 'data', limits));
+};
+
+const BODIES: Record<MessageType, BodyCheck> = {
+  'rollout.request': rolloutRequest,
+  'rollout.result': rolloutResult,
+  'weights.announcement': weightsAnnouncement,
+  heartbeat,
+  'dead.letter': deadLetter,
+  'metrics.record': metricsRecord,
+  'control.request': controlRequest,
+  'control.reply': controlReply,
+};
