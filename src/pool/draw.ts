@@ -1,0 +1,19 @@
+import type { PoolEntry } from './entry.ts';
+
+/**
+ * Draws `count` entries for the next training step, favouring the informative ones: weight
+ * p̂(1 − p̂) + floor, so an entry drifting towards 0 or 1 is drawn less but never starved
+ * (it still needs observations to be refreshed). Without replacement while entries last.
+ */
+export function drawEntries(entries: PoolEntry[], count: number, rng: () => number, floor = 0.02): PoolEntry[] {
+  const left = [...entries];
+  const drawn: PoolEntry[] = [];
+  while (drawn.length < count && left.length) {
+    const weights = left.map((e) => e.pHat * (1 - e.pHat) + floor);
+    let u = rng() * weights.reduce((a, b) => a + b, 0);
+    let i = 0;
+    while (i < left.length - 1 && (u -= weights[i]!) > 0) i++;
+    drawn.push(left.splice(i, 1)[0]!);
+  }
+  return drawn;
+}

@@ -1,0 +1,77 @@
+import { wilsonInterval } from '../prefix/index.ts';
+
+/** One observation of a prefix: a group of rollouts continued from it and how many were correct. */
+export interface Observation {
+  successes: number;
+  trials: number;
+  policyVersion: number;
+}
+
+/**
+ * A prefix-pool entry: the failure prefix chosen for one saturated question and what is known
+ * of its conditioned accuracy under the current policy. Stored in the pool KV bucket by question id.
+ */
+export interface PoolEntry {
+  questionId: string;
+  split: string;
+  /** Question text, so any process can rebuild the prompt without the task's generator. */
+  prompt: string;
+  answer: string;
+  /** Failure-prefix token ids (without the prompt) and their text. */
+  prefix: number[];
+  prefixText: string;
+  /** Fraction of the source failure's tokens the prefix keeps. */
+  fraction: number;
+  /** The failed completion the prefix was cut from (text). */
+  sourceFailure: string;
+  /** Current estimate of the conditioned accuracy and its Wilson interval, from `recent`. */
+  pHat: number;
+  low: number;
+  high: number;
+  /** Every trial ever observed for this prefix (sweep + training groups). */
+  observations: number;
+  /** The latest groups, newest last: p̂ follows the policy as it learns, not its whole history. */
+  recent: Observation[];
+  /** Policy version of the newest observation. */
+  policyVersion: number;
+  /** Rebuilds of this question's entry (0 for the first); training group ids carry it. */
+  generation: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** How many recent trials p̂ is estimated from (older ones describe an older policy). */
+export const RECENT_TRIALS = 64;
+
+/** The entry with one more observation folded in; p̂ and its interval come from the most recent trials. */
+export function foldObservation(entry: PoolEntry, o: Observation, now: number): PoolEntry {
+  const recent = [...entry.recent, o];
+  let trials = recent.reduce((a, r) => a + r.trials, 0);
+  while (recent.length > 1 && trials - recent[0]!.trials >= RECENT_TRIALS) trials -= recent.shift()!.trials;
+  const successes = recent.reduce((a, r) => a + r.successes, 0);
+  const w = wilsonInterval(successes, trials);
+  return {
+    ...entry,
+    recent,
+    pHat: trials ? successes / trials : entry.pHat,
+    low: w.low,
+    high: w.high,
+    observations: entry.observations + o.trials,
+    policyVersion: Math.max(entry.policyVersion, o.policyVersion),
+    updatedAt: now,
+  };
+}
+
+/**
+ * True when the entry's p̂ has left the band with enough evidence: its whole Wilson interval lies
+ * outside [low, high] and it rests on at least `minTrials` recent trials.
+ */
+export function driftedOutOfBand(entry: PoolEntry, band: readonly [number, number], minTrials: number): boolean {
+  const trials = entry.recent.reduce((a, r) => a + r.trials, 0);
+  return trials >= minTrials && (entry.high < band[0] || entry.low > band[1]);
+}
+
+/** The training group id of an entry: the generation makes groups of a rebuilt entry distinct. */
+export function entryGroupId(entry: Pick<PoolEntry, 'questionId' | 'generation'>): string {
+  return `${entry.questionId}#${entry.generation}`;
+}

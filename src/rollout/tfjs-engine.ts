@@ -1,0 +1,74 @@
+import { loadCheckpoint, loadCheckpointFile } from '../model/checkpoint.ts';
+import type { Policy } from '../model/policy.ts';
+import { sampleWithCache } from '../model/sample.ts';
+import { mulberry32 } from '../tasks/rng.ts';
+import type { EngineFactory, GenerationJob, Generated, RolloutEngine } from './engine.ts';
+
+/**
+ * The built-in engine: saturn's tfjs policy with a KV cache. Jobs with the same sampling
+ * parameters are packed into sampler calls of at most `maxRows` sequences.
+ */
+export class TfjsEngine implements RolloutEngine {
+  readonly name = 'tfjs';
+  policyVersion = -1;
+
+  constructor(private policy: Policy, private readonly maxRows: number) {}
+
+  async loadWeights(bytes: Uint8Array, version: number): Promise<void> {
+    const { policy, optimizer } = loadCheckpoint(bytes, { expect: this.policy.config, source: `weights v${version}` });
+    optimizer?.dispose();
+    this.policy.dispose();
+    this.policy = policy;
+    this.policyVersion = version;
+  }
+
+  async generate(jobs: GenerationJob[]): Promise<Generated[][]> {
+    const out: Generated[][] = jobs.map(() => []);
+    // Pack jobs of equal sampling parameters; each job's samples come from its own seeded stream.
+    const key = (j: GenerationJob) => `${j.temperature}|${j.topP}|${j.maxTokens}|${j.stopToken}`;
+    const byKey = new Map<string, number[]>();
+    jobs.forEach((j, i) => byKey.set(key(j), [...(byKey.get(key(j)) ?? []), i]));
+    for (const indices of byKey.values()) {
+      let batch: number[] = [];
+      let rows = 0;
+      const flush = () => {
+        if (!batch.length) return;
+        this.run(jobs, batch, out);
+        batch = [];
+        rows = 0;
+      };
+      for (const i of indices) {
+        if (rows + jobs[i]!.n > this.maxRows) flush();
+        batch.push(i);
+        rows += jobs[i]!.n;
+      }
+      flush();
+    }
+    return out;
+  }
+
+  private run(jobs: GenerationJob[], indices: number[], out: Generated[][]): void {
+    const first = jobs[indices[0]!]!;
+    const prompts = indices.flatMap((i) => Array.from({ length: jobs[i]!.n }, () => jobs[i]!.prompt));
+    const owner = indices.flatMap((i, k) => Array.from({ length: jobs[i]!.n }, () => k));
+    // One stream per packed call: a packed batch is reproducible from its first job's seed, which
+    // is what a repeatable run needs; single samples are not independent of their neighbours.
+    const rng = mulberry32(first.seed ^ (indices.length * 0x9e3779b1));
+    const room = this.policy.config.contextLength - Math.max(...prompts.map((p) => p.length));
+    const samples = sampleWithCache(this.policy, prompts, { temperature: first.temperature, topP: first.topP, maxTokens: Math.max(1, Math.min(first.maxTokens, room)), stopToken: first.stopToken, rng });
+    samples.forEach((s, r) => out[indices[owner[r]!]!]!.push(s));
+  }
+
+  async close(): Promise<void> {
+    this.policy.dispose();
+  }
+}
+
+/** Factory registered as `tfjs`: starts from the run's checkpoint (version 0) until weights arrive. */
+export const tfjsEngine: EngineFactory = async ({ checkpoint, maxRows }) => {
+  const { policy, optimizer } = await loadCheckpointFile(checkpoint);
+  optimizer?.dispose();
+  const engine = new TfjsEngine(policy, maxRows);
+  engine.policyVersion = 0;
+  return engine;
+};

@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises';
+import { check, ConfigError, SaturnError } from '../errors.ts';
+import { grpoConfig, type GrpoConfig } from '../grpo/config.ts';
+import { refreshConfig, type RefreshConfig } from '../refresh/policy.ts';
+
+/** Sampling parameters every rollout request carries. */
+export interface SamplingConfig {
+  temperature: number;
+  topP: number;
+  /** Most new tokens per rollout (the stop token included). */
+  maxTokens: number;
+}
+
+/**
+ * One online run: every actor reads the same config (published in the state KV at start).
+ * Defaults are sized for the built-in task on a 2-core machine.
+ */
+export interface RunConfig {
+  /** Task plug-in name and the checkpoint the run starts from. */
+  task: string;
+  checkpoint: string;
+  sampling: SamplingConfig;
+  rollout: {
+    /** Rollout actor processes `saturn up` starts. */
+    actors: number;
+    /** Requests one actor samples at once (packed into one sampler call). */
+    concurrency: number;
+    /** Most sequences per sampler call. */
+    maxRows: number;
+    /** Seconds before an unacknowledged request is redelivered to another actor. */
+    ackWaitSeconds: number;
+  };
+  selector: {
+    /** Split the saturated questions are drawn from. */
+    split: string;
+    /** Questions probed per round, and samples per probe (the paper's 32). */
+    probeQuestions: number;
+    probeSamples: number;
+    /** Saturated at ≥ minCorrect of probeSamples with at least one failure (the paper's 31/32). */
+    minCorrect: number;
+    /** Prefix cuts (fractions of the failure's tokens). */
+    fractions: number[];
+    /** Continuations per candidate at most, and per sweep request. */
+    sweepSamples: number;
+    sweepBatch: number;
+    /** Stop sampling a candidate once its interval rules it out. */
+    sequential: boolean;
+    /** Target conditioned accuracy τ and the band a usable prefix must fall in. */
+    tau: number;
+    band: [number, number];
+    /** Pool size the selector keeps topped up. */
+    poolTarget: number;
+  };
+  learner: {
+    /** Pool entries per step and rollouts per entry (G). */
+    promptsPerStep: number;
+    groupSize: number;
+    /** Share of a step's prompts that are original questions (no prefix), drawn from the pool's questions. */
+    originalShare: number;
+    /** Results older than this many policy versions are not trained on (and are counted). */
+    maxStaleness: number;
+    /** Publish weights every k steps. */
+    publishEvery: number;
+    /** Checkpoint every k steps (and at stop). */
+    checkpointEvery: number;
+    /** Entries the pool must hold before the first step. */
+    minPool: number;
+    grpo: GrpoConfig;
+  };
+  refresh: RefreshConfig;
+  /** Questions and samples of the before/after evaluation. */
+  evaluation: { splits: string[]; questions: number; samples: number };
+  /** Seconds between actor heartbeats. */
+  heartbeatSeconds: number;
+}
+
+export const DEFAULT_RUN_CONFIG: RunConfig = {
+  task: 'arithmetic',
+  checkpoint: 'checkpoints/arithmetic.ckpt',
+  sampling: { temperature: 1, topP: 1, maxTokens: 64 },
+  rollout: { actors: 2, concurrency: 4, maxRows: 256, ackWaitSeconds: 30 },
+  selector: {
+    split: 'easy',
+    probeQuestions: 32,
+    probeSamples: 32,
+    minCorrect: 31,
+    fractions: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+    sweepSamples: 32,
+    sweepBatch: 8,
+    sequential: true,
+    tau: 0.5,
+    band: [0.25, 0.75],
+    poolTarget: 16,
+  },
+  learner: {
+    promptsPerStep: 8,
+    groupSize: 16,
+    originalShare: 0,
+    maxStaleness: 2,
+    publishEvery: 1,
+    checkpointEvery: 5,
+    minPool: 4,
+    grpo: grpoConfig(),
+  },
+  refresh: refreshConfig(),
+  evaluation: { splits: ['easy', 'medium'], questions: 64, samples: 4 },
+  heartbeatSeconds: 2,
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+/** Defaults overlaid with `overrides` (objects merged field by field), validated; errors name the field. */
+export function runConfig(overrides: DeepPartial<RunConfig> = {}): RunConfig {
+  const c = merge(DEFAULT_RUN_CONFIG, overrides, '') as RunConfig;
+  const positive = (v: number, f: string) => check(Number.isInteger(v) && v > 0, f, 'a positive integer', v);
+  check(c.sampling.temperature > 0, 'sampling.temperature', 'a number > 0', c.sampling.temperature);
+  check(c.sampling.topP > 0 && c.sampling.topP <= 1, 'sampling.topP', 'a number in (0, 1]', c.sampling.topP);
+  positive(c.sampling.maxTokens, 'sampling.maxTokens');
+  check(Number.isInteger(c.rollout.actors) && c.rollout.actors >= 0, 'rollout.actors', 'an integer ≥ 0', c.rollout.actors);
+  positive(c.rollout.concurrency, 'rollout.concurrency');
+  positive(c.rollout.maxRows, 'rollout.maxRows');
+  check(c.rollout.ackWaitSeconds > 0, 'rollout.ackWaitSeconds', 'a number > 0', c.rollout.ackWaitSeconds);
+  for (const f of ['probeQuestions', 'probeSamples', 'minCorrect', 'sweepSamples', 'sweepBatch', 'poolTarget'] as const) positive(c.selector[f], `selector.${f}`);
+  check(c.selector.minCorrect < c.selector.probeSamples, 'selector.minCorrect', `less than selector.probeSamples (${c.selector.probeSamples})`, c.selector.minCorrect);
+  check(c.selector.tau > 0 && c.selector.tau < 1, 'selector.tau', 'a number in (0, 1)', c.selector.tau);
+  for (const f of ['promptsPerStep', 'groupSize', 'publishEvery', 'checkpointEvery', 'minPool'] as const) positive(c.learner[f], `learner.${f}`);
+  check(c.learner.groupSize >= 2, 'learner.groupSize', 'at least 2 (advantages are relative to the group)', c.learner.groupSize);
+  check(c.learner.originalShare >= 0 && c.learner.originalShare <= 1, 'learner.originalShare', 'a number in [0, 1]', c.learner.originalShare);
+  check(Number.isInteger(c.learner.maxStaleness) && c.learner.maxStaleness >= 0, 'learner.maxStaleness', 'an integer ≥ 0', c.learner.maxStaleness);
+  c.learner.grpo = grpoConfig(c.learner.grpo);
+  c.refresh = refreshConfig(c.refresh);
+  check(c.heartbeatSeconds > 0, 'heartbeatSeconds', 'a number > 0', c.heartbeatSeconds);
+  return c;
+}
+
+/** Reads a JSON config file of overrides; a bad file or field is one error naming it. */
+export async function loadRunConfig(path: string | undefined): Promise<RunConfig> {
+  if (!path) return runConfig();
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new SaturnError(`--config ${path}: cannot be read (${(cause as Error).message})`, { cause });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new SaturnError(`--config ${path}: not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  return runConfig(parsed as DeepPartial<RunConfig>);
+}
+
+function merge(base: unknown, over: unknown, path: string): unknown {
+  if (over === undefined) return structuredClone(base);
+  if (base && typeof base === 'object' && !Array.isArray(base)) {
+    if (!over || typeof over !== 'object' || Array.isArray(over)) throw new ConfigError(path || 'config', 'an object', over);
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(over as object)) {
+      if (!(key in (base as object))) throw new ConfigError(path ? `${path}.${key}` : key, `a known field (one of ${Object.keys(base as object).join(', ')})`);
+    }
+    for (const [key, value] of Object.entries(base as object)) out[key] = merge(value, (over as Record<string, unknown>)[key], path ? `${path}.${key}` : key);
+    return out;
+  }
+  if (typeof base === 'number' && typeof over !== 'number') throw new ConfigError(path, 'a number', over);
+  if (typeof base === 'string' && typeof over !== 'string') throw new ConfigError(path, 'a string', over);
+  if (typeof base === 'boolean' && typeof over !== 'boolean') throw new ConfigError(path, 'true or false', over);
+  if (Array.isArray(base) && !Array.isArray(over)) throw new ConfigError(path, 'an array', over);
+  return structuredClone(over);
+}

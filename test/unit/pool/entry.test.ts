@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../../src/tasks/rng.ts';
+import { drawEntries } from '../../../src/pool/draw.ts';
+import { driftedOutOfBand, foldObservation, RECENT_TRIALS, type PoolEntry } from '../../../src/pool/entry.ts';
+
+const entry = (over: Partial<PoolEntry> = {}): PoolEntry => ({
+  questionId: 'q', split: 'easy', prompt: '1+2+3=', answer: '6', prefix: [3], prefixText: '0', fraction: 0.3,
+  sourceFailure: '0', pHat: 0.5, low: 0.3, high: 0.7, observations: 32, recent: [{ successes: 16, trials: 32, policyVersion: 0 }],
+  policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0, ...over,
+});
+
+describe('pool entry', () => {
+  it('pool entry - folding a group updates p̂ from recent trials only', () => {
+    let e = entry();
+    e = foldObservation(e, { successes: 16, trials: 16, policyVersion: 3 }, 5);
+    expect(e.pHat).toBeCloseTo(32 / 48);
+    expect(e.observations).toBe(48);
+    expect(e.policyVersion).toBe(3);
+    expect(e.updatedAt).toBe(5);
+    for (let i = 0; i < 10; i++) e = foldObservation(e, { successes: 16, trials: 16, policyVersion: 4 }, 6);
+    // The old 16/32 sweep has aged out of the window: p̂ is the policy's current 1.0.
+    expect(e.recent.reduce((a, r) => a + r.trials, 0)).toBeLessThanOrEqual(RECENT_TRIALS);
+    expect(e.pHat).toBe(1);
+    expect(e.observations).toBe(48 + 160);
+  });
+
+  it('pool entry - drift needs the whole interval outside the band and enough trials', () => {
+    let e = entry();
+    expect(driftedOutOfBand(e, [0.25, 0.75], 32)).toBe(false);
+    e = foldObservation(entry({ recent: [] }), { successes: 31, trials: 32, policyVersion: 1 }, 0);
+    expect(driftedOutOfBand(e, [0.25, 0.75], 32)).toBe(true);
+    expect(driftedOutOfBand(e, [0.25, 0.75], 64)).toBe(false);
+  });
+
+  it('pool entry - draws favour informative entries and never repeat', () => {
+    const entries = [entry({ questionId: 'a', pHat: 0.5 }), entry({ questionId: 'b', pHat: 0.99 }), entry({ questionId: 'c', pHat: 0.45 })];
+    const rng = mulberry32(1);
+    const counts = { a: 0, b: 0, c: 0 } as Record<string, number>;
+    for (let i = 0; i < 2000; i++) counts[drawEntries(entries, 1, rng)[0]!.questionId]! += 1;
+    expect(counts.a!).toBeGreaterThan(counts.b! * 4);
+    const two = drawEntries(entries, 5, rng);
+    expect(new Set(two.map((e) => e.questionId)).size).toBe(3);
+  });
+});

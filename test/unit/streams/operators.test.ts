@@ -1,0 +1,35 @@
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { dropStale } from '../../../streams/staleness.ts';
+import { varianceRecords, type StepGroups } from '../../../streams/variance.ts';
+
+const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+describe('stream operators', () => {
+  it('variance - per-step std, informative share and a moving window', () => {
+    const steps: Record<string, StepGroups> = {
+      a: { step: 1, groups: [{ groupId: 'g1', source: 'prefix', rewards: [1, 0, 1, 0] }, { groupId: 'g2', source: 'prefix', rewards: [1, 1, 1, 1] }] },
+      b: { step: 2, groups: [{ groupId: 'g3', source: 'prefix', rewards: [1, 1, 1, 1] }] },
+      c: { step: 3, groups: [{ groupId: 'g4', source: 'prefix', rewards: [0, 0, 0, 1] }] },
+    };
+    scheduler().run(({ cold, expectObservable }) => {
+      const out = cold('a-b-c|', steps).pipe(varianceRecords(2));
+      const pick = (step: number, meanRewardStd: number, informativeShare: number, windowMeanRewardStd: number) => expect.objectContaining({ step, meanRewardStd, informativeShare, windowMeanRewardStd });
+      expectObservable(out).toBe('a-b-c|', {
+        a: pick(1, 0.25, 0.5, 0.25),
+        b: pick(2, 0, 0, 0.125),
+        c: pick(3, Math.sqrt(3 / 16), 1, Math.sqrt(3 / 16) / 2),
+      });
+    });
+  });
+
+  it('staleness - results more than maxStaleness versions behind are dropped and reported', () => {
+    const stale: number[] = [];
+    scheduler().run(({ cold, expectObservable }) => {
+      const items = { a: { policyVersion: 10 }, b: { policyVersion: 7 }, c: { policyVersion: 8 } };
+      const out = cold('abc|', items).pipe(dropStale(() => 10, 2, (_, lag) => stale.push(lag)));
+      expectObservable(out).toBe('a-c|', items);
+    });
+    expect(stale).toEqual([3]);
+  });
+});
