@@ -1,0 +1,130 @@
+// `saturn bench core`: the learning core's speed, each figure beside its yardstick measured in
+// the same process: the backend's plain 2-D matmul, recomputation for KV-cache sampling, cpu for wasm.
+import * as tf from '@tensorflow/tfjs-core';
+import { readFile } from 'node:fs/promises';
+import { initBackend } from '../src/backend.ts';
+import { BACKEND_FLAG, CHECKPOINT_FLAG, JSON_FLAG } from '../src/cli/common-flags.ts';
+import { parseFlags } from '../src/cli/flags.ts';
+import { questionContext, sampleGroups } from '../src/evaluate/rollouts.ts';
+import { grpoConfig, grpoOptimizer, grpoUpdate, type Rollout } from '../src/grpo/index.ts';
+import { loadCheckpoint } from '../src/model/checkpoint.ts';
+import type { Policy } from '../src/model/policy.ts';
+import { sampleByRecompute, sampleWithCache } from '../src/model/sample.ts';
+import { resolveTask } from '../src/tasks/index.ts';
+import { mulberry32 } from '../src/tasks/rng.ts';
+import type { Task } from '../src/tasks/types.ts';
+
+const SPEC = {
+  checkpoint: CHECKPOINT_FLAG,
+  prompts: { type: 'integer', description: 'prompts per GRPO step', default: 8, min: 1 },
+  group: { type: 'integer', description: 'rollouts per prompt (G)', default: 16, min: 2 },
+  'sample-batch': { type: 'integer', description: 'sequences sampled at once', default: 16, min: 1 },
+  'new-tokens': { type: 'integer', description: 'tokens generated per sequence', default: 64, min: 1 },
+  'skip-cpu': { type: 'boolean', description: 'do not measure the cpu backend', default: false },
+  backend: BACKEND_FLAG,
+  json: JSON_FLAG,
+} as const;
+
+type Flags = ReturnType<typeof parseFlags<typeof SPEC>>['flags'];
+
+/** Best of `reps` timings of `f` after one warm-up, in seconds. */
+function timeIt(f: () => void, reps: number): number {
+  f();
+  let best = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    f();
+    best = Math.min(best, (performance.now() - t) / 1000);
+  }
+  return best;
+}
+
+/** GFLOP/s of a plain [m, k]·[k, n] matMul (the fast path the learner is written for). */
+function matmulGflops(m: number, k: number, n: number): number {
+  const [a, b] = [tf.randomNormal([m, k]) as tf.Tensor2D, tf.randomNormal([k, n]) as tf.Tensor2D];
+  // Read outside tf.tidy: a dataSync inside a tidy scope is ~75x slower on wasm (DESIGN.md).
+  const seconds = timeIt(() => {
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    c.dispose();
+  }, 5);
+  tf.dispose([a, b]);
+  return (2 * m * k * n) / seconds / 1e9;
+}
+
+/** Real rollouts of the checkpoint on easy questions: the learner's actual input. */
+function rollouts(policy: Policy, task: Task, prompts: number, group: number): Rollout[] {
+  const questions = task.generate('easy', prompts, 4242);
+  const groups = sampleGroups(policy, task, questions.map((q) => questionContext(task, q)), group, { temperature: 1, topP: 1, maxTokens: 64, rng: mulberry32(7) });
+  return groups.flatMap((g, i) =>
+    g.completions.map((completion, j) => ({ groupId: `g${i}`, prompt: g.context.ids, completion, behaviourLogProbs: g.logProbs[j]!, reward: g.rewards[j]!, policyVersion: 0 })),
+  );
+}
+
+/** Achieved GFLOP/s of GRPO updates (the second of two, so kernels are warm). */
+function learnerGflops(policy: Policy, data: Rollout[], epochs: number): { gflops: number; seconds: number; tokensPerSecond: number } {
+  const config = grpoConfig({ epochs });
+  const optimizer = grpoOptimizer(policy, config);
+  grpoUpdate(policy, optimizer, data, config, { rng: mulberry32(1) });
+  const m = grpoUpdate(policy, optimizer, data, config, { rng: mulberry32(2) });
+  optimizer.dispose();
+  return { gflops: m.flops / m.seconds / 1e9, seconds: m.seconds, tokensPerSecond: m.tokens / m.seconds };
+}
+
+/** Tokens/s of sampling `batch` sequences of `newTokens` tokens with the cache and by recomputation. */
+function samplingRates(policy: Policy, task: Task, batch: number, newTokens: number): { kv: number; recompute: number } {
+  const [q] = task.generate('easy', 1, 99);
+  const prompts = Array.from({ length: batch }, () => questionContext(task, q!).ids);
+  const options = { temperature: 1, topP: 1, maxTokens: newTokens, stopToken: -1 };
+  const kv = timeIt(() => sampleWithCache(policy, prompts, { ...options, rng: mulberry32(3) }), 3);
+  const recompute = timeIt(() => sampleByRecompute(policy, prompts, { ...options, rng: mulberry32(3) }), 1);
+  return { kv: (batch * newTokens) / kv, recompute: (batch * newTokens) / recompute };
+}
+
+async function measure(flags: Flags, backend: string, bytes: Uint8Array, task: Task, light: boolean) {
+  const { policy } = loadCheckpoint(bytes);
+  const c = policy.config;
+  // The learner's largest matmul: a minibatch of 64 sequences of ~48 positions times W1.
+  const matmul = matmulGflops(64 * 48, c.dModel, c.dFf);
+  const data = rollouts(policy, task, light ? 2 : flags.prompts, light ? 8 : flags.group);
+  const learner = learnerGflops(policy, data, light ? 1 : grpoConfig().epochs);
+  const newTokens = Math.min(flags['new-tokens'], c.contextLength - 16);
+  const sampling = samplingRates(policy, task, flags['sample-batch'], newTokens);
+  policy.dispose();
+  return { backend, matmul, learner, sampling, newTokens };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { flags } = parseFlags('bench core', argv, SPEC);
+  const started = performance.now();
+  const backend = await initBackend(flags.backend);
+  const bytes = await readFile(flags.checkpoint);
+  const task = resolveTask('arithmetic');
+  const main = await measure(flags, backend, bytes, task, false);
+  let cpu: Awaited<ReturnType<typeof measure>> | undefined;
+  if (!flags['skip-cpu'] && backend !== 'cpu') cpu = await measure(flags, await initBackend('cpu'), bytes, task, true);
+  const r = (x: number) => +x.toFixed(2);
+  const report = {
+    backend,
+    matmulGflops: r(main.matmul),
+    learnerGflops: r(main.learner.gflops),
+    learnerShareOfMatmul: r(main.learner.gflops / main.matmul),
+    learnerStepSeconds: r(main.learner.seconds),
+    learnerTokensPerSec: Math.round(main.learner.tokensPerSecond),
+    sampleTokensPerSecKv: Math.round(main.sampling.kv),
+    sampleTokensPerSecRecompute: Math.round(main.sampling.recompute),
+    kvSpeedup: r(main.sampling.kv / main.sampling.recompute),
+    newTokens: main.newTokens,
+    sampleBatch: flags['sample-batch'],
+    ...(cpu
+      ? {
+          cpu: { matmulGflops: r(cpu.matmul), learnerGflops: r(cpu.learner.gflops), sampleTokensPerSecKv: Math.round(cpu.sampling.kv) },
+          [`${backend}OverCpu`]: { matmul: r(main.matmul / cpu.matmul), learner: r(main.learner.gflops / cpu.learner.gflops), sampling: r(main.sampling.kv / cpu.sampling.kv) },
+        }
+      : {}),
+    seconds: r((performance.now() - started) / 1000),
+  };
+  if (flags.json) process.stdout.write(JSON.stringify(report) + '\n');
+  else process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  return 0;
+}

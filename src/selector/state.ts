@@ -1,0 +1,88 @@
+import type { Prefix, SweepState } from '../prefix/index.ts';
+import type { PoolEntry } from '../pool/entry.ts';
+import type { Question } from '../tasks/types.ts';
+
+/** What the selector is configured with (a slice of the run config). */
+export interface SelectorSettings {
+  split: string;
+  probeQuestions: number;
+  probeSamples: number;
+  minCorrect: number;
+  fractions: number[];
+  sweepSamples: number;
+  sweepBatch: number;
+  sequential: boolean;
+  tau: number;
+  band: [number, number];
+  poolTarget: number;
+  /** Size of the fresh "original" group sampled from each saturated question (the learner's G). */
+  groupSize: number;
+  /** Seed of the question stream. */
+  questionSeed: number;
+}
+
+/** A sweep under way: one saturated question's failure prefixes being measured. */
+export interface PendingSweep {
+  question: Question;
+  failureText: string;
+  prefixes: Prefix[];
+  /** Text of each prefix (the task tokenizer's decoding). */
+  prefixTexts: string[];
+  sweep: SweepState;
+  /** Generation the resulting pool entry will have. */
+  generation: number;
+  /** Batches requested so far per candidate (request ids are derived from it). */
+  batches: number[];
+}
+
+/** Counters the selector reports on the metrics stream and in the run summary. */
+export interface SelectorCounters {
+  probed: number;
+  saturated: number;
+  notSaturated: number;
+  sweepsDone: number;
+  selectedInBand: number;
+  selectedOutOfBand: number;
+  sweepRollouts: number;
+  rebuilt: number;
+  retired: number;
+}
+
+export interface SelectorState {
+  pool: Map<string, PoolEntry>;
+  /** Questions whose probe is in flight, with the generation it will build (0 for new questions). */
+  probing: Map<string, { question: Question; generation: number }>;
+  sweeps: Map<string, PendingSweep>;
+  /** How many questions of the stream have been taken. */
+  nextQuestion: number;
+  counters: SelectorCounters;
+}
+
+export function initialSelectorState(pool: PoolEntry[] = [], nextQuestion = 0): SelectorState {
+  return {
+    pool: new Map(pool.map((e) => [e.questionId, e])),
+    probing: new Map(),
+    sweeps: new Map(),
+    nextQuestion,
+    counters: { probed: 0, saturated: 0, notSaturated: 0, sweepsDone: 0, selectedInBand: 0, selectedOutOfBand: 0, sweepRollouts: 0, rebuilt: 0, retired: 0 },
+  };
+}
+
+/** A rollout request the actor should publish (it adds ids, sampling and versions). */
+export interface SelectorRequest {
+  kind: 'probe' | 'sweep';
+  /** Deterministic id suffix: a re-sent request has the same id, so duplicates collapse. */
+  key: string;
+  groupId: string;
+  question: Question;
+  /** Failure-prefix tokens continued after the prompt (empty for probes). */
+  prefix: Int32Array;
+  n: number;
+}
+
+export type SelectorOutput =
+  | { type: 'request'; request: SelectorRequest }
+  | { type: 'pool-put'; entry: PoolEntry }
+  | { type: 'pool-delete'; questionId: string; reason: string }
+  /** Rewards of a fresh group from a saturated question alone: the baseline the prefixes are compared with. */
+  | { type: 'original-group'; questionId: string; rewards: number[] };

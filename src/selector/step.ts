@@ -1,0 +1,160 @@
+import { createSweep, cutPrefixes, inBand, isDone, isSaturated, markRequested, nextRequests, recordResults, sweepSelection, wilsonInterval } from '../prefix/index.ts';
+import { foldObservation, type PoolEntry } from '../pool/entry.ts';
+import type { Question, Task } from '../tasks/types.ts';
+import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } from './state.ts';
+
+// The selector's pure steps: each takes the state and one event and returns the outputs for the
+// actor to carry out (publish requests, write the pool KV, publish metrics). The state object is
+// updated in place (it is the actor's private state), outputs are new values.
+
+const ORIGINAL = 'original:';
+
+/** Probes new questions while pool + work in progress is below the pool target. */
+export function topUp(s: SelectorState, c: SelectorSettings, task: Task): SelectorOutput[] {
+  const busy = s.pool.size + s.sweeps.size + s.probing.size;
+  const want = Math.min(c.probeQuestions, c.poolTarget - busy);
+  if (want <= 0 || s.probing.size >= c.probeQuestions) return [];
+  const questions = task.generate(c.split, s.nextQuestion + want, c.questionSeed).slice(s.nextQuestion);
+  s.nextQuestion += want;
+  return questions.filter((q) => !s.pool.has(q.id) && !s.sweeps.has(q.id)).map((q) => probe(s, c, q, 0));
+}
+
+/** Re-probes pool questions with the current policy so their entries can be rebuilt (all when ids is empty). */
+export function onRefresh(s: SelectorState, c: SelectorSettings, questionIds: string[]): SelectorOutput[] {
+  const ids = questionIds.length ? questionIds : [...s.pool.keys()];
+  return ids.flatMap((id) => {
+    const entry = s.pool.get(id);
+    if (!entry || s.probing.has(id) || s.sweeps.has(id)) return [];
+    return [probe(s, c, { id, split: entry.split, prompt: entry.prompt, answer: entry.answer }, entry.generation + 1)];
+  });
+}
+
+function probe(s: SelectorState, c: SelectorSettings, question: Question, generation: number): SelectorOutput {
+  s.probing.set(question.id, { question, generation });
+  return { type: 'request', request: { kind: 'probe', key: `${question.id}:g${generation}`, groupId: `${question.id}#${generation}`, question, prefix: new Int32Array(), n: c.probeSamples } };
+}
+
+/** A probe answered: saturated questions get a fresh original group and a prefix sweep of their first failure. */
+export function onProbeResult(
+  s: SelectorState,
+  c: SelectorSettings,
+  task: Task,
+  r: { questionId: string; groupId: string; rewards: number[]; completions: Int32Array[] },
+): SelectorOutput[] {
+  if (r.groupId.startsWith(ORIGINAL)) return [{ type: 'original-group', questionId: r.questionId, rewards: r.rewards }];
+  const probing = s.probing.get(r.questionId);
+  if (!probing) return []; // a duplicate or a probe of a question already handled
+  s.probing.delete(r.questionId);
+  s.counters.probed += 1;
+  const failureAt = r.rewards.findIndex((x) => x === 0);
+  if (!isSaturated(r.rewards, { minCorrect: c.minCorrect }) || failureAt < 0) {
+    s.counters.notSaturated += 1;
+    const existing = s.pool.get(r.questionId);
+    if (!existing) return [];
+    // A pool question whose re-probe finds it no longer saturated: its prefix no longer describes the policy.
+    s.pool.delete(r.questionId);
+    s.counters.retired += 1;
+    return [{ type: 'pool-delete', questionId: r.questionId, reason: r.rewards.every((x) => x === 1) ? 'solved' : 'not saturated' }];
+  }
+  s.counters.saturated += 1;
+  const failure = r.completions[failureAt]!;
+  const prefixes = cutPrefixes(failure, c.fractions);
+  if (!prefixes.length) return [];
+  const pending: PendingSweep = {
+    question: probing.question,
+    failureText: task.tokenizer.decode(failure),
+    prefixes,
+    prefixTexts: prefixes.map((x) => task.tokenizer.decode(x.tokens)),
+    sweep: createSweep({ candidates: prefixes, tau: c.tau, maxTrials: c.sweepSamples, batch: c.sweepBatch, sequential: c.sequential }),
+    generation: probing.generation,
+    batches: prefixes.map(() => 0),
+  };
+  s.sweeps.set(r.questionId, pending);
+  const original: SelectorOutput = {
+    type: 'request',
+    request: { kind: 'probe', key: `${ORIGINAL}${r.questionId}:g${probing.generation}`, groupId: `${ORIGINAL}${r.questionId}`, question: probing.question, prefix: new Int32Array(), n: c.groupSize },
+  };
+  return [original, ...sweepRequests(pending, c)];
+}
+
+function sweepRequests(p: PendingSweep, c: SelectorSettings): SelectorOutput[] {
+  const wanted = nextRequests(p.sweep);
+  p.sweep = markRequested(p.sweep, wanted);
+  return wanted.map((w) => {
+    const batch = p.batches[w.index]!++;
+    const id = p.question.id;
+    return {
+      type: 'request',
+      request: { kind: 'sweep', key: `${id}:g${p.generation}:c${w.index}:b${batch}`, groupId: `${id}#${p.generation}@${w.index}`, question: p.question, prefix: p.prefixes[w.index]!.tokens, n: w.samples },
+    } satisfies SelectorOutput;
+  });
+}
+
+/** A sweep batch answered: more batches, or the selection written to the pool. */
+export function onSweepResult(s: SelectorState, c: SelectorSettings, r: { questionId: string; candidate: number; rewards: number[]; policyVersion: number }, now: number): SelectorOutput[] {
+  const p = s.sweeps.get(r.questionId);
+  if (!p || r.candidate < 0 || r.candidate >= p.prefixes.length) return [];
+  const successes = r.rewards.reduce((a, x) => a + x, 0);
+  p.sweep = recordResults(p.sweep, r.candidate, successes, r.rewards.length);
+  s.counters.sweepRollouts += r.rewards.length;
+  if (!isDone(p.sweep)) return sweepRequests(p, c);
+  s.sweeps.delete(r.questionId);
+  s.counters.sweepsDone += 1;
+  const chosen = sweepSelection(p.sweep);
+  const previous = s.pool.get(r.questionId);
+  if (!chosen || !inBand(chosen.successes / chosen.trials, c.band)) {
+    s.counters.selectedOutOfBand += 1;
+    if (!previous) return [];
+    s.pool.delete(r.questionId);
+    s.counters.retired += 1;
+    return [{ type: 'pool-delete', questionId: r.questionId, reason: 'no prefix in band' }];
+  }
+  s.counters.selectedInBand += 1;
+  if (previous) s.counters.rebuilt += 1;
+  const prefix = p.prefixes[chosen.index]!;
+  const w = wilsonInterval(chosen.successes, chosen.trials);
+  const entry: PoolEntry = {
+    questionId: p.question.id,
+    split: p.question.split,
+    prompt: p.question.prompt,
+    answer: p.question.answer,
+    prefix: Array.from(prefix.tokens),
+    prefixText: p.prefixTexts[chosen.index]!,
+    fraction: prefix.fraction,
+    sourceFailure: p.failureText,
+    pHat: chosen.successes / chosen.trials,
+    low: w.low,
+    high: w.high,
+    observations: chosen.trials,
+    recent: [{ successes: chosen.successes, trials: chosen.trials, policyVersion: r.policyVersion }],
+    policyVersion: r.policyVersion,
+    generation: p.generation,
+    createdAt: now,
+    updatedAt: now,
+  };
+  s.pool.set(entry.questionId, entry);
+  return [{ type: 'pool-put', entry }];
+}
+
+/** A training group of a pool entry: p̂ re-estimated under the policy that sampled it. */
+export function onTrainResult(s: SelectorState, r: { questionId: string; generation: number; rewards: number[]; policyVersion: number }, now: number): SelectorOutput[] {
+  const entry = s.pool.get(r.questionId);
+  if (!entry || entry.generation !== r.generation) return [];
+  const updated = foldObservation(entry, { successes: r.rewards.reduce((a, x) => a + x, 0), trials: r.rewards.length, policyVersion: r.policyVersion }, now);
+  s.pool.set(updated.questionId, updated);
+  return [{ type: 'pool-put', entry: updated }];
+}
+
+/** Parses a sweep group id `question#generation@candidate`. */
+export function parseSweepGroup(groupId: string): { questionId: string; generation: number; candidate: number } | undefined {
+  const m = /^(.*)#(\d+)@(\d+)$/.exec(groupId);
+  return m ? { questionId: m[1]!, generation: Number(m[2]), candidate: Number(m[3]) } : undefined;
+}
+
+/** Parses a training group id `question#generation`. */
+export function parseEntryGroup(groupId: string): { questionId: string; generation: number } | undefined {
+  const m = /^(.*)#(\d+)$/.exec(groupId);
+  return m ? { questionId: m[1]!, generation: Number(m[2]) } : undefined;
+}
+
+export type { PoolEntry };

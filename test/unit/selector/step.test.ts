@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseSweepGroup, topUp } from '../../../src/selector/step.ts';
+import { initialSelectorState, type SelectorOutput, type SelectorSettings } from '../../../src/selector/state.ts';
+import { resolveTask } from '../../../src/tasks/index.ts';
+
+const task = resolveTask('arithmetic');
+const settings: SelectorSettings = {
+  split: 'easy', probeQuestions: 4, probeSamples: 32, minCorrect: 31, fractions: [0.1, 0.3, 0.5, 0.7, 0.9],
+  sweepSamples: 16, sweepBatch: 8, sequential: true, tau: 0.5, band: [0.25, 0.75], poolTarget: 4, groupSize: 8, questionSeed: 3,
+};
+const requests = (out: SelectorOutput[]) => out.flatMap((o) => (o.type === 'request' ? [o.request] : []));
+const rewards = (correct: number, n: number) => Array.from({ length: n }, (_, i) => (i < correct ? 1 : 0));
+
+describe('selector step', () => {
+  it('selector - probes, sweeps a saturated question and writes an in-band prefix to the pool', () => {
+    const s = initialSelectorState();
+    const probes = requests(topUp(s, settings, task));
+    expect(probes).toHaveLength(4);
+    expect(requests(topUp(s, settings, task))).toHaveLength(0); // the pool target is covered by work in progress
+    const q = probes[0]!.question;
+    const failure = task.tokenizer.encode('012+034=0046;0046+056=0102;#102');
+    const out = onProbeResult(s, settings, task, { questionId: q.id, groupId: probes[0]!.groupId, rewards: [...rewards(31, 31), 0], completions: Array.from({ length: 32 }, () => failure) });
+    const reqs = requests(out);
+    expect(reqs[0]!.groupId).toBe(`original:${q.id}`);
+    expect(reqs.slice(1).every((r) => r.kind === 'sweep' && r.n === 8)).toBe(true);
+    // Conditioned accuracy falls with the prefix: 1.0, 0.9, 0.5, 0.1, 0.0 of 8 per batch.
+    const truth = [8, 7, 4, 1, 0];
+    let pending = reqs.slice(1);
+    let puts: SelectorOutput[] = [];
+    for (let round = 0; round < 10 && pending.length; round++) {
+      const next = [];
+      for (const r of pending) {
+        const g = parseSweepGroup(r.groupId)!;
+        const o = onSweepResult(s, settings, { questionId: q.id, candidate: g.candidate, rewards: rewards(truth[g.candidate]!, r.n), policyVersion: 0 }, 1);
+        next.push(...requests(o));
+        puts.push(...o.filter((x) => x.type === 'pool-put'));
+      }
+      pending = next;
+    }
+    expect(puts).toHaveLength(1);
+    const entry = (puts[0] as Extract<SelectorOutput, { type: 'pool-put' }>).entry;
+    expect(entry.fraction).toBe(0.5);
+    expect(entry.pHat).toBe(0.5);
+    expect(entry.prefixText).toBe(task.tokenizer.decode(entry.prefix));
+    expect(s.counters.sweepRollouts).toBeLessThanOrEqual(5 * 16);
+
+    const folded = onTrainResult(s, { questionId: q.id, generation: 0, rewards: rewards(12, 16), policyVersion: 2 }, 2);
+    expect(folded).toHaveLength(1);
+    expect(onTrainResult(s, { questionId: q.id, generation: 7, rewards: rewards(12, 16), policyVersion: 2 }, 2)).toHaveLength(0);
+
+    // A refresh re-probes it; now solved 32/32, the entry is retired.
+    const again = requests(onRefresh(s, settings, []));
+    expect(again.map((r) => r.key)).toEqual([`${q.id}:g1`]);
+    const retired = onProbeResult(s, settings, task, { questionId: q.id, groupId: again[0]!.groupId, rewards: rewards(32, 32), completions: [] });
+    expect(retired).toEqual([{ type: 'pool-delete', questionId: q.id, reason: 'solved' }]);
+    expect(s.pool.size).toBe(0);
+  });
+
+  it('selector - a question that is not saturated is dropped, duplicates are ignored', () => {
+    const s = initialSelectorState();
+    const [p] = requests(topUp(s, settings, task));
+    expect(onProbeResult(s, settings, task, { questionId: p!.question.id, groupId: p!.groupId, rewards: rewards(20, 32), completions: [] })).toEqual([]);
+    expect(onProbeResult(s, settings, task, { questionId: p!.question.id, groupId: p!.groupId, rewards: rewards(31, 32), completions: [] })).toEqual([]);
+    expect(s.counters).toMatchObject({ probed: 1, notSaturated: 1 });
+  });
+});
