@@ -60,11 +60,14 @@ export function integer(value: unknown, path: string, min: number, max = Number.
 /** A finite number in [min, max]. */
 export function finite(value: unknown, path: string, min = -Infinity, max = Infinity): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    const range =
-      min === -Infinity && max === Infinity ? '' : ` in [${min}, ${max}]`.replace('-Infinity', '-∞');
-    throw new ValidationError(path, `a finite number${range}`, describe(value));
+    throw new ValidationError(path, `a finite number${range(min, max)}`, describe(value));
   }
   return value;
+}
+
+function range(min: number, max: number): string {
+  if (min === -Infinity) return max === Infinity ? '' : ` ≤ ${max}`;
+  return max === Infinity ? ` ≥ ${min}` : ` in [${min}, ${max}]`;
 }
 
 /** Any number, NaN and ±Infinity included. */

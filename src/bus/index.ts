@@ -1,0 +1,32 @@
+/**
+ * saturn's NATS layer: connecting, creating a run's streams, consumers and buckets, turning
+ * consumers and subscriptions into Observables, publishing, dead-lettering, deduplicating, and a
+ * private nats-server for `saturn up` and tests.
+ */
+export {
+  BusConnectError,
+  BusOptionError,
+  BusPublishError,
+  BusSetupError,
+  NatsServerNotFoundError,
+  NatsServerStartError,
+  WeightsFetchError,
+} from './errors.ts';
+export { CONNECT_DEFAULTS, connectBus, type BusConnectOptions } from './connect.ts';
+export { ensureConsumer, ensureStream, type ConsumerSpec, type StreamSpec } from './ensure.ts';
+export {
+  DEFAULT_RESULT_CONSUMERS,
+  SETUP_DEFAULTS,
+  setupRun,
+  type ResultConsumer,
+  type RunBus,
+  type SetupOptions,
+} from './setup.ts';
+export { consume$, subscribe$, type Consume$Options } from './observable.ts';
+export { publishCore, publishJs, type PublishJsOptions } from './publish.ts';
+export { DeadLetterCounter, deadLetter, type DeadLetterInput } from './dead-letter.ts';
+export { decodeOrDeadLetter, type DeadLetterSink, type Decoded, type RawMsg } from './decode-or-dead-letter.ts';
+export { deadLetterExhausted$, type Exhausted, type ExhaustedWatch } from './exhausted.ts';
+export { SeenSet, skipDuplicates } from './idempotency.ts';
+export { fetchWeights, latestWeights, publishWeights, sha256Hex, type WeightsPlace } from './weights.ts';
+export { findNatsServer, freePort, NatsServer, type NatsServerOptions } from './nats-server.ts';

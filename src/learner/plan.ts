@@ -1,0 +1,42 @@
+import { drawEntries } from '../pool/draw.ts';
+import { entryGroupId, type PoolEntry } from '../pool/entry.ts';
+import type { Question } from '../tasks/types.ts';
+
+/** One group the learner asks for at a step. */
+export interface PlannedGroup {
+  /** Deterministic request id: a resumed learner re-sends the same ids, so nothing is sampled twice. */
+  requestId: string;
+  groupId: string;
+  source: 'prefix' | 'original';
+  question: Question;
+  /** Failure-prefix tokens after the prompt (empty for an original question). */
+  prefix: number[];
+  n: number;
+}
+
+/**
+ * The groups of training step `step`: prefix-conditioned prompts drawn from the pool (favouring
+ * informative entries), and a share of original questions taken from the same pool's questions.
+ */
+export function planStep(step: number, pool: PoolEntry[], o: { promptsPerStep: number; groupSize: number; originalShare: number }, rng: () => number): PlannedGroup[] {
+  const originals = Math.round(o.promptsPerStep * o.originalShare);
+  const drawn = drawEntries(pool, o.promptsPerStep, rng);
+  return drawn.map((e, i) => {
+    const original = i < originals;
+    const question = { id: e.questionId, split: e.split, prompt: e.prompt, answer: e.answer };
+    return {
+      requestId: `train:s${step}:${i}`,
+      groupId: original ? `original:${e.questionId}` : entryGroupId(e),
+      source: original ? 'original' : 'prefix',
+      question,
+      prefix: original ? [] : e.prefix,
+      n: o.groupSize,
+    };
+  });
+}
+
+/** The step a training request id belongs to (`train:s<step>:<i>`), or undefined. */
+export function stepOfRequest(requestId: string): number | undefined {
+  const m = /^train:s(\d+):\d+$/.exec(requestId);
+  return m ? Number(m[1]) : undefined;
+}

@@ -1,0 +1,89 @@
+import { Packr } from 'msgpackr';
+import { firstValueFrom, take, timeout, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import {
+  consume$,
+  DeadLetterCounter,
+  deadLetterExhausted$,
+  decodeOrDeadLetter,
+  publishJs,
+  setupRun,
+} from '../../../src/bus/index.ts';
+import { decode, PROTOCOL_VERSION } from '../../../src/protocol/index.ts';
+import { rolloutRequest } from '../../helpers/messages.ts';
+import { useNatsServer } from '../../helpers/nats.ts';
+import { until } from '../../helpers/wait.ts';
+
+const nats = useNatsServer();
+const plain = new Packr({ moreTypes: true, useRecords: false });
+
+describe('dead letters', () => {
+  it('dead letters - malformed messages are quarantined with the reason, acked and counted; the consumer keeps going', async () => {
+    const nc = await nats.connect();
+    const run = nats.runId();
+    const bus = await setupRun(nc, run, { ackWaitMs: 1_000 });
+    const subject = bus.names.subjects.rolloutRequest('train');
+    await publishJs(bus.js, subject, rolloutRequest({ id: 'ok-1', run, kind: 'train' }));
+    await bus.js.publish(subject, new TextEncoder().encode('definitely not msgpack'));
+    await bus.js.publish(subject, plain.pack({ ...rolloutRequest({ id: 'v2', run }), v: PROTOCOL_VERSION + 1 }));
+    await bus.js.publish(subject, plain.pack({ ...rolloutRequest({ id: 'bad-prompt', run }), prompt: [1, 2] }));
+    await publishJs(bus.js, subject, rolloutRequest({ id: 'ok-2', run, kind: 'train' }));
+
+    const counter = new DeadLetterCounter();
+    const consumer = await bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout('train'));
+    const good = await firstValueFrom(
+      consume$(consumer).pipe(
+        decodeOrDeadLetter('rollout.request', { js: bus.js, run, actor: 'rollout-t', counter }),
+        take(2),
+        toArray(),
+        timeout(5_000),
+      ),
+    );
+    good.forEach(({ msg }) => msg.ack());
+    expect(good.map(({ value }) => value.id)).toEqual(['ok-1', 'ok-2']);
+    await until(() => counter.total === 3, 5_000, 'three dead letters');
+    expect(counter.byCause()).toEqual({ malformed: 1, version: 1, invalid: 1 });
+
+    // Everything was acked: the work queue is empty, nothing comes back after ack_wait.
+    await until(async () => (await bus.jsm.streams.info(bus.names.streams.requests)).state.messages === 0, 5_000, 'empty queue');
+
+    const dead = await bus.jsm.streams.info(bus.names.streams.dead);
+    expect(dead.state.messages).toBe(3);
+    const first = await bus.jsm.streams.getMessage(bus.names.streams.dead, { seq: dead.state.first_seq });
+    const letter = decode(first!.data, 'dead.letter');
+    if (!letter.ok) throw new Error(letter.reason);
+    expect(letter.value.reason).toMatch(/^not a msgpack value/);
+    expect(letter.value.subject).toBe(subject);
+    expect(letter.value.actor).toBe('rollout-t');
+    expect(new TextDecoder().decode(letter.value.raw)).toBe('definitely not msgpack');
+    expect(letter.value.seq).toBe(2);
+  });
+
+  it('dead letters - a message nobody acks within max_deliver deliveries is moved to the dead subject', async () => {
+    const nc = await nats.connect();
+    const run = nats.runId();
+    const bus = await setupRun(nc, run, { ackWaitMs: 500, maxDeliver: 2 });
+    const counter = new DeadLetterCounter();
+    const watcher = deadLetterExhausted$({ ...bus, nc, actor: 'watcher', counter });
+    const exhausted = firstValueFrom(watcher.pipe(timeout(8_000)));
+    await nc.flush(); // the advisory subscription is live before anything can be exhausted
+
+    await publishJs(bus.js, bus.names.subjects.rolloutRequest('eval'), rolloutRequest({ id: 'poison', run, kind: 'eval' }));
+    const consumer = await bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout('eval'));
+    // An actor that keeps pulling but never acks (it crashes on this message every time). The
+    // server notices the exhaustion when it would deliver a third time, so someone must pull.
+    const counts: number[] = [];
+    const sub = consume$(consumer, { maxMessages: 1 }).subscribe((m) => counts.push(m.info.deliveryCount));
+
+    const e = await exhausted.finally(() => sub.unsubscribe());
+    expect(counts).toEqual([1, 2]);
+    expect(e).toMatchObject({ stream: bus.names.streams.requests, consumer: 'rollout_eval', deliveries: 2 });
+    expect(counter.byCause()).toEqual({ max_deliver: 1 });
+    const dead = await bus.jsm.streams.getMessage(bus.names.streams.dead, { last_by_subj: bus.names.subjects.dead });
+    const letter = decode(dead!.data, 'dead.letter');
+    expect(letter.ok && letter.value.reason).toBe('not acked after 2 deliveries to consumer rollout_eval (max_deliver)');
+    const original = letter.ok ? decode(letter.value.raw, 'rollout.request') : undefined;
+    expect(original?.ok && original.value.id).toBe('poison');
+    expect((await bus.jsm.streams.info(bus.names.streams.requests)).state.messages).toBe(0);
+  });
+});
