@@ -4,9 +4,12 @@ import { HelpRequested } from '../src/cli/flags.ts';
 import { SaturnError } from '../src/errors.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number | void> }> }> = {
+  up: { summary: 'the main job: every actor of a run, live progress, a summary at the end', load: () => import('./commands/up.ts') },
   pretrain: { summary: 'supervised warm start until the policy saturates the easy split', load: () => import('./commands/pretrain.ts') },
   curve: { summary: 'conditioned accuracy against failure-prefix length (--json)', load: () => import('./commands/curve.ts') },
   eval: { summary: 'accuracy per split, under misleading prefixes, response length (--json)', load: () => import('./commands/eval.ts') },
+  actor: { summary: 'one actor of a run (rollout | selector | learner | controller) as its own process', load: () => import('./commands/actor.ts') },
+  nats: { summary: 'a local nats-server with JetStream for development', load: () => import('./commands/nats.ts') },
   bench: { summary: 'benchmarks: core | bus (--json)', load: () => import('./commands/bench.ts') },
 };
 

@@ -75,6 +75,9 @@ export interface RolloutRequest extends Envelope<'rollout.request'> {
   readonly questionId: string;
   /** Task split the question comes from (`easy`, `medium`, …). */
   readonly split: string;
+  /** The question's text and reference answer: what the task's verifier scores a completion against. */
+  readonly question: string;
+  readonly answer: string;
   /** Token ids fed to the policy: BOS, the question, then the first `prefixLength` forced tokens. */
   readonly prompt: Int32Array;
   /** How many of the last prompt tokens are a forced failure prefix (0 when unconditioned). */

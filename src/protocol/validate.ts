@@ -78,6 +78,8 @@ const rolloutRequest: BodyCheck = (m, limits) => {
   c.id(m.groupId, 'groupId');
   c.id(m.questionId, 'questionId');
   c.string(m.split, 'split', 64);
+  c.string(m.question, 'question', limits.maxString);
+  c.string(m.answer, 'answer', limits.maxString);
   const prompt = c.int32Array(m.prompt, 'prompt', limits.maxTokens);
   if (prompt.length === 0) throw new ValidationError('prompt', 'at least 1 token', 'Int32Array(0)');
   c.integer(m.prefixLength, 'prefixLength', 0, prompt.length);

@@ -24,6 +24,8 @@ export function rolloutRequest(over: Partial<RolloutRequest> & Record<string, un
     kind: 'probe',
     groupId: 'g-1',
     questionId: 'q-1',
+    question: '12+34+56=',
+    answer: '102',
     split: 'easy',
     prompt: new Int32Array([1, 17, 42, 3, 9]),
     prefixLength: 2,

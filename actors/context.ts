@@ -1,0 +1,111 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { interval, Subject, takeUntil } from 'rxjs';
+import { connectBus, type BusConnectOptions } from '../src/bus/connect.ts';
+import { DeadLetterCounter } from '../src/bus/dead-letter.ts';
+import { publishCore } from '../src/bus/publish.ts';
+import { setupRun, type RunBus, type SetupOptions } from '../src/bus/setup.ts';
+import { encode } from '../src/protocol/codec.ts';
+import { envelope } from '../src/protocol/envelope.ts';
+import type { RunConfig } from '../src/run/config.ts';
+import { rootLogger } from '../src/log.ts';
+import { resolveTask } from '../src/tasks/index.ts';
+import type { Task } from '../src/tasks/types.ts';
+
+/** Everything an actor's shell needs: the connection, the run's broker handles, config, task, logger. */
+export interface ActorContext {
+  readonly nc: NatsConnection;
+  readonly bus: RunBus;
+  readonly run: string;
+  readonly config: RunConfig;
+  readonly task: Task;
+  readonly actorId: string;
+  readonly kind: string;
+  readonly log: Logger;
+  readonly deadLetters: DeadLetterCounter;
+  /** Emits once when the actor is asked to stop; every pipeline ends with takeUntil(stopping$). */
+  readonly stopping$: Subject<void>;
+  /** Counters published with the heartbeat (and summed by `saturn up`). */
+  readonly counters: Record<string, number>;
+  /** Policy version this actor holds, for its heartbeat (-1 when none). */
+  policyVersion: number;
+  inFlight: number;
+}
+
+export interface ActorStart {
+  connect: BusConnectOptions;
+  run: string;
+  config: RunConfig;
+  kind: string;
+  id?: string;
+  setup?: SetupOptions;
+}
+
+/** Connects, makes sure the run's streams and buckets exist, and starts the heartbeat. */
+export async function openActorContext(o: ActorStart): Promise<ActorContext> {
+  // Actor ids become KV key tokens: keep them to [A-Za-z0-9_-].
+  const actorId = (o.id ?? `${o.kind}-${hostname()}-${process.pid}`).replace(/[^A-Za-z0-9_-]/g, '-');
+  const nc = await connectBus({ ...o.connect, name: actorId });
+  const bus = await setupRun(nc, o.run, { ackWaitMs: o.config.rollout.ackWaitSeconds * 1000, ...o.setup });
+  const ctx: ActorContext = {
+    nc,
+    bus,
+    run: o.run,
+    config: o.config,
+    task: resolveTask(o.config.task),
+    actorId,
+    kind: o.kind,
+    log: rootLogger.child({ run: o.run, actor: o.kind, id: actorId }),
+    deadLetters: new DeadLetterCounter(),
+    stopping$: new Subject<void>(),
+    counters: {},
+    policyVersion: -1,
+    inFlight: 0,
+  };
+  interval(o.config.heartbeatSeconds * 1000)
+    .pipe(takeUntil(ctx.stopping$))
+    .subscribe(() => void heartbeat(ctx).catch((e) => ctx.log.debug({ err: e }, 'heartbeat failed')));
+  return ctx;
+}
+
+/** Writes the heartbeat to the state KV and publishes the actor's counters on `metrics.actor.<kind>`. */
+export async function heartbeat(ctx: ActorContext): Promise<void> {
+  const handled = ctx.counters.handled ?? 0;
+  const beat = {
+    ...envelope('heartbeat'),
+    actorId: ctx.actorId,
+    kind: ctx.kind,
+    pid: process.pid,
+    host: hostname(),
+    policyVersion: ctx.policyVersion,
+    inFlight: ctx.inFlight,
+    handled,
+  } as const;
+  await ctx.bus.state.put(ctx.bus.names.stateKeys.heartbeat(ctx.actorId), encode(beat));
+  publishMetrics(ctx, `actor.${ctx.kind}`, -1, { ...ctx.counters, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion });
+}
+
+/** Publishes a metrics record on `saturn.<run>.metrics.<name>` (core NATS; the metrics stream keeps it). */
+export function publishMetrics(ctx: ActorContext, name: string, step: number, values: Record<string, number>): void {
+  try {
+    publishCore(ctx.nc, ctx.bus.names.subjects.metrics(name), { ...envelope('metrics.record'), name, step, values: { ...values, actorPid: process.pid } });
+  } catch (e) {
+    ctx.log.debug({ err: e, name }, 'metrics publish failed');
+  }
+}
+
+/** Adds `by` to a named counter. */
+export function count(ctx: ActorContext, name: string, by = 1): void {
+  ctx.counters[name] = (ctx.counters[name] ?? 0) + by;
+}
+
+/** Stops every pipeline, sends a last heartbeat and drains the connection. */
+export async function closeActorContext(ctx: ActorContext): Promise<void> {
+  if (!ctx.stopping$.closed) {
+    ctx.stopping$.next();
+    ctx.stopping$.complete();
+  }
+  await heartbeat(ctx).catch(() => undefined);
+  await ctx.nc.drain().catch(() => undefined);
+}

@@ -1,0 +1,73 @@
+import { concatMap, from, lastValueFrom, takeUntil, defaultIfEmpty } from 'rxjs';
+import { subscribe$ } from '../src/bus/observable.ts';
+import { decode, encode } from '../src/protocol/codec.ts';
+import { envelope } from '../src/protocol/envelope.ts';
+import type { PoolEntry } from '../src/pool/entry.ts';
+import { driftDecision, INITIAL_CONTROLLER_STATE, onStepSignal, type ControllerState, type RefreshDecision } from '../src/refresh/policy.ts';
+import { count, publishMetrics, type ActorContext } from './context.ts';
+
+/**
+ * The refresh controller: watches the variance stream and the pool; when reward variance (or the
+ * informative share) stays low for a window, or entries drift out of their band, it asks the
+ * selector to re-probe and rebuild, and records every refresh with its cause on the metrics stream.
+ */
+export async function runControllerActor(ctx: ActorContext): Promise<Promise<void>> {
+  const { bus, config } = ctx;
+  let state: ControllerState = INITIAL_CONTROLLER_STATE;
+  const pool = new Map<string, PoolEntry>();
+  // Entries asked to rebuild, by question, with the generation they had: cleared once it changes.
+  const refreshing = new Map<string, number>();
+  const watcher = await bus.pool.watch();
+  void (async () => {
+    for await (const e of watcher) {
+      if (e.operation === 'PUT') {
+        const entry = JSON.parse(new TextDecoder().decode(e.value)) as PoolEntry;
+        pool.set(entry.questionId, entry);
+        if (refreshing.has(entry.questionId) && refreshing.get(entry.questionId) !== entry.generation) refreshing.delete(entry.questionId);
+      } else {
+        for (const [id] of [...pool].filter(([, v]) => Buffer.from(v.questionId).toString('base64url') === e.key)) {
+          pool.delete(id);
+          refreshing.delete(id);
+        }
+      }
+    }
+  })();
+
+  const refresh = async (d: RefreshDecision) => {
+    for (const id of d.questionIds.length ? d.questionIds : [...pool.keys()]) refreshing.set(id, pool.get(id)?.generation ?? -1);
+    const request = { ...envelope('control.request'), cmd: 'refresh' as const, args: { questionIds: d.questionIds.join(','), cause: d.cause } };
+    let reprobed = -1;
+    try {
+      const reply = await ctx.nc.request(bus.names.subjects.control('refresh'), encode(request), { timeout: 10_000 });
+      const r = decode(reply.data, 'control.reply');
+      if (r.ok && typeof r.value.data?.reprobed === 'number') reprobed = r.value.data.reprobed;
+    } catch (e) {
+      ctx.log.warn({ err: e, cause: d.cause }, 'refresh request got no answer');
+    }
+    count(ctx, `refresh.${d.cause}`);
+    publishMetrics(ctx, `refresh.${d.cause}`, d.step, { ...d.detail, questions: d.questionIds.length || pool.size, reprobed });
+    ctx.log.info({ cause: d.cause, step: d.step, questions: d.questionIds.length || 'all', reprobed }, 'refresh');
+  };
+
+  ctx.log.info({ refresh: config.refresh }, 'controller ready');
+  return lastValueFrom(
+    subscribe$(ctx.nc, bus.names.subjects.metrics('variance')).pipe(
+      takeUntil(ctx.stopping$),
+      concatMap((m) =>
+        from(
+          (async () => {
+            const rec = decode(m.data, 'metrics.record');
+            if (!rec.ok) return void count(ctx, 'badMetrics');
+            const signal = { step: rec.value.step, meanRewardStd: rec.value.values.meanRewardStd ?? 0, informativeShare: rec.value.values.informativeShare ?? 0 };
+            const r = onStepSignal(state, signal, config.refresh);
+            state = r.state;
+            if (r.decision) await refresh(r.decision);
+            const drift = driftDecision([...pool.values()], signal.step, config.refresh, new Set(refreshing.keys()));
+            if (drift) await refresh(drift);
+          })(),
+        ),
+      ),
+      defaultIfEmpty(undefined),
+    ),
+  ).then(() => watcher.stop());
+}

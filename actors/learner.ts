@@ -1,0 +1,213 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import { Subject, concatMap, from, takeUntil } from 'rxjs';
+import { decodeOrDeadLetter } from '../src/bus/decode-or-dead-letter.ts';
+import { consume$ } from '../src/bus/observable.ts';
+import { publishJs } from '../src/bus/publish.ts';
+import { publishWeights, type WeightsPlace } from '../src/bus/weights.ts';
+import { grpoOptimizer, grpoUpdate, type Rollout } from '../src/grpo/index.ts';
+import { planStep, stepOfRequest, type PlannedGroup } from '../src/learner/plan.ts';
+import type { AdamW } from '../src/model/adamw.ts';
+import { loadCheckpoint, loadCheckpointFile, serializeCheckpoint } from '../src/model/checkpoint.ts';
+import type { Policy } from '../src/model/policy.ts';
+import type { RolloutResult } from '../src/protocol/messages.ts';
+import type { PoolEntry } from '../src/pool/entry.ts';
+import { parseEntryGroup } from '../src/selector/step.ts';
+import { rolloutRequest } from '../src/run/requests.ts';
+import { mulberry32 } from '../src/tasks/rng.ts';
+import { varianceRecords, type StepGroups, type VarianceRecord } from '../streams/variance.ts';
+import { count, publishMetrics, type ActorContext } from './context.ts';
+
+/** Object-store name of the learner's resumable checkpoint (weights + Adam state + counters). */
+export const CHECKPOINT_OBJECT = 'checkpoint/latest';
+
+interface Arrived {
+  msg: JsMsg;
+  result: RolloutResult;
+}
+
+/**
+ * The learner actor: each step draws prefix-conditioned prompts from the pool, requests G
+ * rollouts for each (the next step's requests go out before this step trains, so sampling and
+ * training overlap), trains GRPO on the results, publishes weights and checkpoints.
+ */
+export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; maxSteps: number }): Promise<Promise<void>> {
+  const { bus, config, task } = ctx;
+  const lc = config.learner;
+  const place: WeightsPlace = { nc: ctx.nc, names: bus.names, store: bus.weights, state: bus.state };
+
+  // Start from the run's checkpoint, or from the learner's own when resuming.
+  let policy: Policy;
+  let optimizer: AdamW;
+  let step = 0;
+  let version = 0;
+  const saved = o.resume ? await bus.weights.getBlob(CHECKPOINT_OBJECT) : null;
+  if (saved) {
+    const loaded = loadCheckpoint(saved, { source: `run ${ctx.run} learner checkpoint` });
+    policy = loaded.policy;
+    optimizer = loaded.optimizer ?? grpoOptimizer(policy, lc.grpo);
+    step = Number(loaded.meta.step ?? 0);
+    version = Number(loaded.meta.version ?? 0);
+    Object.assign(ctx.counters, loaded.meta.counters ?? {});
+    ctx.log.info({ step, version }, 'resumed from checkpoint');
+  } else {
+    policy = (await loadCheckpointFile(config.checkpoint)).policy;
+    optimizer = grpoOptimizer(policy, lc.grpo);
+  }
+  ctx.policyVersion = version;
+  await publishWeights(place, version, step, await serializeCheckpoint(policy));
+
+  // A live mirror of the pool.
+  const pool = new Map<string, PoolEntry>();
+  const watcher = await bus.pool.watch();
+  void (async () => {
+    for await (const e of watcher) {
+      if (e.operation === 'PUT') pool.set(e.key, JSON.parse(new TextDecoder().decode(e.value)) as PoolEntry);
+      else pool.delete(e.key);
+    }
+  })();
+
+  // Results arrive into a map by request id; the step loop waits for its own ids.
+  const arrived = new Map<string, Arrived>();
+  let wake: () => void = () => undefined;
+  const consumer = await bus.js.consumers.get(bus.names.streams.results, bus.names.consumers.results('train', 'learner'));
+  const sink = { js: bus.js, run: ctx.run, actor: ctx.actorId, counter: ctx.deadLetters };
+  consume$(consumer, { maxMessages: 256 })
+    .pipe(takeUntil(ctx.stopping$), decodeOrDeadLetter('rollout.result', sink))
+    .subscribe({
+      next: ({ msg, value }) => {
+        const of = stepOfRequest(value.requestId);
+        if (of === undefined || of <= step) {
+          // Already trained on (a replay after a resume) or not ours: never trained twice.
+          count(ctx, of === undefined ? 'foreignResults' : 'replaySkipped');
+          msg.ack();
+        } else if (arrived.has(value.requestId)) {
+          count(ctx, 'duplicates');
+          msg.ack();
+        } else {
+          arrived.set(value.requestId, { msg, result: value });
+          wake();
+        }
+      },
+      error: (e) => ctx.log.error({ err: e }, 'result consumer failed'),
+    });
+
+  const sent = new Map<string, PlannedGroup>();
+  const send = async (s: number) => {
+    const entries = [...pool.values()];
+    const plan = planStep(s, entries, lc, mulberry32(s * 7919 + 1));
+    for (const g of plan) {
+      sent.set(g.requestId, g);
+      const msg = rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id: g.requestId, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: Math.max(0, version - lc.maxStaleness) });
+      await publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), msg);
+      count(ctx, 'sent');
+    }
+    return plan.length;
+  };
+  const expected = new Map<number, number>();
+
+  const variance$ = new Subject<StepGroups>();
+  variance$.pipe(varianceRecords(config.refresh.windowSteps)).subscribe((v: VarianceRecord) => {
+    const { groups, ...values } = v;
+    publishMetrics(ctx, 'variance', v.step, { ...values, groups: groups.length, poolSize: pool.size });
+    for (const g of groups) publishMetrics(ctx, `groups.${g.source}`, v.step, { mean: g.mean, std: g.std, n: g.n, informative: g.std > 0 ? 1 : 0 });
+  });
+
+  const waitFor = async (s: number, ids: string[]) => {
+    const started = Date.now();
+    while (!ids.every((id) => arrived.has(id))) {
+      if (ctx.stopping$.closed) return false;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 1_000);
+      });
+      // A request lost with its actor comes back after the ack wait; re-sending (same id) covers a lost publish.
+      if (Date.now() - started > 3 * config.rollout.ackWaitSeconds * 1000) {
+        for (const id of ids.filter((x) => !arrived.has(x) && sent.has(x))) {
+          const g = sent.get(id)!;
+          await publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: 0 }));
+          count(ctx, 'resent');
+        }
+        return waitFor(s, ids);
+      }
+    }
+    return true;
+  };
+
+  const loop = async () => {
+    while (step < o.maxSteps && !ctx.stopping$.closed) {
+      while (pool.size < lc.minPool && !ctx.stopping$.closed) await new Promise((r) => setTimeout(r, 250));
+      if (ctx.stopping$.closed) break;
+      const s = step + 1;
+      if (!expected.has(s)) expected.set(s, await send(s));
+      const ids = Array.from({ length: expected.get(s)! }, (_, i) => `train:s${s}:${i}`);
+      if (!(await waitFor(s, ids))) break;
+      // Overlap: the next step's rollouts are sampled while this one trains (one version of lag).
+      if (s + 1 <= o.maxSteps) expected.set(s + 1, await send(s + 1));
+      const batch = ids.map((id) => arrived.get(id)!);
+      const rollouts: Rollout[] = [];
+      const groups: StepGroups['groups'] = [];
+      for (const { result } of batch) {
+        const lag = version - result.policyVersion;
+        if (lag > lc.maxStaleness) {
+          count(ctx, 'stale');
+          continue;
+        }
+        const prompt = promptOf(result, sent, pool, ctx);
+        if (!prompt) {
+          count(ctx, 'unattributable');
+          continue;
+        }
+        groups.push({ groupId: result.groupId, source: result.groupId.startsWith('original:') ? 'original' : 'prefix', rewards: result.samples.map((x) => x.reward) });
+        for (const sample of result.samples) {
+          rollouts.push({ groupId: result.groupId, prompt, completion: sample.tokens, behaviourLogProbs: sample.logProbs, reward: sample.reward, policyVersion: result.policyVersion });
+        }
+      }
+      if (rollouts.length) {
+        const m = grpoUpdate(policy, optimizer, rollouts, lc.grpo, { rng: mulberry32(s) });
+        version += 1;
+        ctx.policyVersion = version;
+        publishMetrics(ctx, 'learner', s, { ...m, version, stale: ctx.counters.stale ?? 0, flops: m.flops, gflops: m.flops / m.seconds / 1e9 });
+        variance$.next({ step: s, groups });
+        if (s % lc.publishEvery === 0) await publishWeights(place, version, s, await serializeCheckpoint(policy));
+      }
+      step = s;
+      count(ctx, 'steps');
+      if (step % lc.checkpointEvery === 0 || step === o.maxSteps) await checkpoint();
+      // Ack only after the step's checkpoint: a learner killed before it gets these results back.
+      for (const { msg } of batch) msg.ack();
+      for (const id of ids) {
+        arrived.delete(id);
+        sent.delete(id);
+      }
+      expected.delete(s);
+      count(ctx, 'completed', batch.length);
+    }
+  };
+
+  const checkpoint = async () => {
+    const bytes = await serializeCheckpoint(policy, optimizer, { step, version, counters: { ...ctx.counters }, run: ctx.run, poolSize: pool.size });
+    await bus.weights.putBlob({ name: CHECKPOINT_OBJECT, description: `learner step ${step}` }, bytes);
+    await bus.state.put('learner.step', String(step));
+  };
+
+  ctx.log.info({ step, version, maxSteps: o.maxSteps }, 'learner ready');
+  return loop().then(async () => {
+    await checkpoint();
+    publishMetrics(ctx, 'learner.done', step, { step, version });
+    ctx.log.info({ step, version }, 'learner finished');
+    watcher.stop();
+    variance$.complete();
+  });
+}
+
+/** The prompt tokens a result continued: from the request this learner sent, or rebuilt from its pool entry (after a resume). */
+function promptOf(result: RolloutResult, sent: Map<string, PlannedGroup>, pool: Map<string, PoolEntry>, ctx: ActorContext): Int32Array | undefined {
+  const g = sent.get(result.requestId);
+  if (g) return rolloutRequest(ctx.task, ctx.config.sampling, { run: ctx.run, kind: 'train', id: g.requestId, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: 0 }).prompt;
+  const entry = [...pool.values()].find((e) => e.questionId === result.questionId);
+  if (!entry) return undefined;
+  const original = result.groupId.startsWith('original:');
+  if (!original && parseEntryGroup(result.groupId)?.generation !== entry.generation) return undefined;
+  const question = { id: entry.questionId, split: entry.split, prompt: entry.prompt, answer: entry.answer };
+  return rolloutRequest(ctx.task, ctx.config.sampling, { run: ctx.run, kind: 'train', id: result.requestId, groupId: result.groupId, question, prefix: original ? [] : entry.prefix, n: 1, minPolicyVersion: 0 }).prompt;
+}

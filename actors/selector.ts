@@ -1,0 +1,161 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import { concatMap, defaultIfEmpty, from, interval, lastValueFrom, merge, takeUntil } from 'rxjs';
+import { decodeOrDeadLetter } from '../src/bus/decode-or-dead-letter.ts';
+import { SeenSet } from '../src/bus/idempotency.ts';
+import { consume$, subscribe$ } from '../src/bus/observable.ts';
+import { publishJs } from '../src/bus/publish.ts';
+import { latestWeights } from '../src/bus/weights.ts';
+import { decode, encode } from '../src/protocol/codec.ts';
+import { envelope } from '../src/protocol/envelope.ts';
+import type { RolloutResult } from '../src/protocol/messages.ts';
+import type { PoolEntry } from '../src/pool/entry.ts';
+import { poolKey, rolloutRequest } from '../src/run/requests.ts';
+import { initialSelectorState, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
+import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, topUp } from '../src/selector/step.ts';
+import { hashString } from '../src/tasks/rng.ts';
+import { count, publishMetrics, type ActorContext } from './context.ts';
+
+const CURSOR_KEY = 'selector.cursor';
+
+/** Every pool entry in the KV bucket (a restarted selector continues from them). */
+export async function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
+  const entries: PoolEntry[] = [];
+  for await (const key of await ctx.bus.pool.keys()) {
+    const e = await ctx.bus.pool.get(key);
+    if (e?.operation === 'PUT') entries.push(JSON.parse(new TextDecoder().decode(e.value)) as PoolEntry);
+  }
+  return entries;
+}
+
+/**
+ * The prefix-selector actor: keeps the pool topped up with failure prefixes of saturated
+ * questions (probe → sweep → select closest to τ), folds every training group into its entry's p̂,
+ * and rebuilds entries when the controller asks for a refresh.
+ */
+export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>> {
+  const { bus, config, task } = ctx;
+  const settings: SelectorSettings = { ...config.selector, groupSize: config.learner.groupSize, questionSeed: hashString(ctx.run) };
+  const cursor = await bus.state.get(CURSOR_KEY);
+  const state: SelectorState = initialSelectorState(await readPool(ctx), cursor?.operation === 'PUT' ? Number(new TextDecoder().decode(cursor.value)) : 0);
+  const seen = new SeenSet(65_536);
+  let policyVersion = 0;
+  const refreshVersion = async () => {
+    const latest = await latestWeights({ names: bus.names, state: bus.state }).catch(() => undefined);
+    if (latest?.ok) policyVersion = Math.max(policyVersion, latest.value.version);
+    ctx.policyVersion = policyVersion;
+  };
+  await refreshVersion();
+
+  const execute = async (outputs: SelectorOutput[]) => {
+    for (const o of outputs) {
+      if (o.type === 'request') {
+        const r = o.request;
+        // Probes and sweeps must describe the current policy: require the latest announced version.
+        const msg = rolloutRequest(task, config.sampling, { run: ctx.run, kind: r.kind, id: `${r.kind}:${r.key}`, groupId: r.groupId, question: r.question, prefix: r.prefix, n: r.n, minPolicyVersion: policyVersion });
+        await publishJs(bus.js, bus.names.subjects.rolloutRequest(r.kind), msg);
+        count(ctx, 'sent');
+        count(ctx, `sent.${r.kind}`);
+      } else if (o.type === 'pool-put') {
+        await bus.pool.put(poolKey(o.entry.questionId), JSON.stringify(o.entry));
+      } else if (o.type === 'pool-delete') {
+        await bus.pool.delete(poolKey(o.questionId));
+        ctx.log.info({ questionId: o.questionId, reason: o.reason }, 'pool entry retired');
+      } else {
+        const mean = o.rewards.reduce((a, b) => a + b, 0) / o.rewards.length;
+        const std = Math.sqrt(o.rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / o.rewards.length);
+        publishMetrics(ctx, 'groups.original', -1, { mean, std, n: o.rewards.length, informative: std > 0 ? 1 : 0 });
+      }
+    }
+    await bus.state.put(CURSOR_KEY, String(state.nextQuestion));
+  };
+
+  const handle = async (msg: JsMsg, r: RolloutResult) => {
+    if (!seen.add(`${r.kind}:${r.id}`)) {
+      count(ctx, 'duplicates');
+      return;
+    }
+    const rewards = r.samples.map((s) => s.reward);
+    const now = Date.now();
+    if (r.kind === 'probe') {
+      count(ctx, 'completed');
+      await execute(onProbeResult(state, settings, task, { questionId: r.questionId, groupId: r.groupId, rewards, completions: r.samples.map((s) => s.tokens) }));
+    } else if (r.kind === 'sweep') {
+      count(ctx, 'completed');
+      const g = parseSweepGroup(r.groupId);
+      if (g) await execute(onSweepResult(state, settings, { questionId: g.questionId, candidate: g.candidate, rewards, policyVersion: r.policyVersion }, now));
+    } else if (r.kind === 'train') {
+      const g = parseEntryGroup(r.groupId);
+      if (g) await execute(onTrainResult(state, { questionId: g.questionId, generation: g.generation, rewards, policyVersion: r.policyVersion }, now));
+    }
+    void msg;
+  };
+
+  // Refresh requests from the controller (or a person): re-probe and rebuild the named entries.
+  subscribe$(ctx.nc, bus.names.subjects.control('refresh'))
+    .pipe(
+      concatMap((m) =>
+        from(
+          (async () => {
+            const req = decode(m.data, 'control.request');
+            if (!req.ok) return m.respond(encode({ ...envelope('control.reply'), requestId: 'unknown', ok: false, error: req.reason }));
+            const ids = typeof req.value.args?.questionIds === 'string' && req.value.args.questionIds ? req.value.args.questionIds.split(',') : [];
+            await refreshVersion();
+            const outputs = onRefresh(state, settings, ids);
+            await execute(outputs);
+            count(ctx, 'refreshes');
+            m.respond(encode({ ...envelope('control.reply'), requestId: req.value.id, ok: true, data: { reprobed: outputs.length } }));
+          })(),
+        ),
+      ),
+      takeUntil(ctx.stopping$),
+    )
+    .subscribe({ error: (e) => ctx.log.error({ err: e }, 'refresh handling failed') });
+
+  // Keep the pool topped up and report it.
+  interval(500)
+    .pipe(
+      concatMap(() => from(refreshVersion().then(() => execute(topUp(state, settings, task))))),
+      takeUntil(ctx.stopping$),
+    )
+    .subscribe({ error: (e) => ctx.log.error({ err: e }, 'top-up failed') });
+  interval(2_000)
+    .pipe(takeUntil(ctx.stopping$))
+    .subscribe(() => {
+      const pHats = [...state.pool.values()].map((e) => e.pHat);
+      const inBand = pHats.filter((p) => p >= settings.band[0] && p <= settings.band[1]).length;
+      publishMetrics(ctx, 'pool', -1, {
+        size: pHats.length,
+        meanPHat: pHats.length ? pHats.reduce((a, b) => a + b, 0) / pHats.length : NaN,
+        minPHat: pHats.length ? Math.min(...pHats) : NaN,
+        maxPHat: pHats.length ? Math.max(...pHats) : NaN,
+        inBandShare: pHats.length ? inBand / pHats.length : NaN,
+        sweeps: state.sweeps.size,
+        probing: state.probing.size,
+        ...state.counters,
+      });
+    });
+
+  const kinds = ['probe', 'sweep', 'train'] as const;
+  const consumers = await Promise.all(kinds.map((k) => bus.js.consumers.get(bus.names.streams.results, bus.names.consumers.results(k, 'selector'))));
+  const sink = { js: bus.js, run: ctx.run, actor: ctx.actorId, counter: ctx.deadLetters };
+  ctx.log.info({ pool: state.pool.size, cursor: state.nextQuestion }, 'selector ready');
+  return lastValueFrom(
+    merge(...consumers.map((c) => consume$(c, { maxMessages: 64 }))).pipe(
+      takeUntil(ctx.stopping$),
+      decodeOrDeadLetter('rollout.result', sink),
+      concatMap(({ msg, value }) =>
+        from(
+          handle(msg, value).then(
+            () => msg.ack(),
+            (e) => {
+              ctx.log.error({ err: e }, 'result handling failed');
+              seen.delete(`${value.kind}:${value.id}`); // let the redelivery be handled
+              msg.nak(1_000);
+            },
+          ),
+        ),
+      ),
+      defaultIfEmpty(undefined),
+    ),
+  ).then(() => undefined);
+}

@@ -1,0 +1,41 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { RunBus } from '../../src/bus/setup.ts';
+import { decode } from '../../src/protocol/codec.ts';
+import type { RunCollector } from '../../src/run/summary.ts';
+
+/**
+ * Request accounting at the end of a run: sent (by selector and learner), completed (distinct
+ * request ids in the results stream), outstanding (still in the work queue), redelivered (served
+ * more than once), dead-lettered, and lost = sent − completed − outstanding.
+ */
+export async function countRequests(nc: NatsConnection, bus: RunBus, c: RunCollector) {
+  void nc;
+  const ids = new Set<string>();
+  const info = await bus.jsm.streams.info(bus.names.streams.results);
+  if (info.state.messages > 0) {
+    const consumer = await bus.js.consumers.get(bus.names.streams.results);
+    let left = info.state.messages;
+    while (left > 0) {
+      const batch = await consumer.fetch({ max_messages: Math.min(left, 1000), expires: 2_000 });
+      let got = 0;
+      for await (const m of batch) {
+        got += 1;
+        const r = decode(m.data, 'rollout.result');
+        if (r.ok) ids.add(r.value.requestId);
+      }
+      if (got === 0) break;
+      left -= got;
+    }
+  }
+  const outstanding = (await bus.jsm.streams.info(bus.names.streams.requests)).state.messages;
+  const deadLettered = (await bus.jsm.streams.info(bus.names.streams.dead)).state.messages;
+  const sent = c.counter('sent', 'selector') + c.counter('sent', 'learner');
+  return {
+    sent,
+    completed: ids.size,
+    outstanding,
+    redelivered: c.counter('redelivered', 'rollout'),
+    deadLettered,
+    lost: Math.max(0, sent - ids.size - outstanding),
+  };
+}

@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initBackend } from '../../src/backend.ts';
+import { connectBus } from '../../src/bus/connect.ts';
+import { NatsServer } from '../../src/bus/nats-server.ts';
+import { subscribe$ } from '../../src/bus/observable.ts';
+import { setupRun } from '../../src/bus/setup.ts';
+import { BACKEND_FLAG } from '../../src/cli/common-flags.ts';
+import { parseFlags } from '../../src/cli/flags.ts';
+import { connectOptions, NATS_FLAGS } from '../../src/cli/nats-flags.ts';
+import { SaturnError } from '../../src/errors.ts';
+import { evaluateSplits, type SplitAccuracy } from '../../src/evaluate/accuracy.ts';
+import { rootLogger } from '../../src/log.ts';
+import { loadCheckpoint, loadCheckpointFile } from '../../src/model/checkpoint.ts';
+import type { Policy } from '../../src/model/policy.ts';
+import { decode } from '../../src/protocol/codec.ts';
+import { checkRunId } from '../../src/protocol/subjects.ts';
+import { loadRunConfig, type RunConfig } from '../../src/run/config.ts';
+import { RunCollector } from '../../src/run/summary.ts';
+import { resolveTask } from '../../src/tasks/index.ts';
+import { mulberry32 } from '../../src/tasks/rng.ts';
+import { CHECKPOINT_OBJECT } from '../../actors/learner.ts';
+import { countRequests } from './up-requests.ts';
+import { statusLine } from './up-status.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/saturn.mjs', import.meta.url));
+
+const SPEC = {
+  ...NATS_FLAGS,
+  config: { type: 'string', description: 'run config JSON (overrides of the defaults)' },
+  run: { type: 'string', description: 'run id (default: run-<date>-<time>)' },
+  resume: { type: 'boolean', description: 'continue the run’s learner from its checkpoint', default: false },
+  'max-steps': { type: 'integer', description: 'learner steps', default: 30, min: 1 },
+  actors: { type: 'integer', description: 'rollout actor processes (default: from the config)', min: 0 },
+  summary: { type: 'string', description: 'write the summary JSON here' },
+  dir: { type: 'string', description: 'where run logs and the embedded NATS store go', default: 'runs' },
+  'skip-eval': { type: 'boolean', description: 'skip the before/after accuracy evaluation', default: false },
+  backend: BACKEND_FLAG,
+} as const;
+
+function evaluate(policy: Policy, config: RunConfig): Record<string, SplitAccuracy> {
+  const task = resolveTask(config.task);
+  const e = config.evaluation;
+  return evaluateSplits(policy, task, { splits: e.splits, questions: e.questions, samples: e.samples, seed: 8_000_001 }, { temperature: config.sampling.temperature, topP: config.sampling.topP, maxTokens: config.sampling.maxTokens, rng: mulberry32(11) });
+}
+
+/** `saturn up`: every actor of one run, live progress, and a summary at the end. */
+export async function run(argv: string[]): Promise<number> {
+  const { flags } = parseFlags('up', argv, SPEC);
+  const log = rootLogger.child({ command: 'up' });
+  const config = await loadRunConfig(flags.config);
+  if (flags.actors !== undefined) config.rollout.actors = flags.actors;
+  if (!existsSync(config.checkpoint)) throw new SaturnError(`checkpoint: ${config.checkpoint} does not exist (run saturn pretrain, or set "checkpoint" in the config)`);
+  const runId = checkRunId(flags.run ?? `run-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`, '--run');
+  const runDir = resolve(flags.dir, runId);
+  await mkdir(runDir, { recursive: true });
+  const started = performance.now();
+
+  const server = flags.nats ? undefined : await NatsServer.start({ storeDir: join(runDir, 'nats') });
+  const url = flags.nats ?? server!.url;
+  const connect = connectOptions(flags, url);
+  const children: Array<{ kind: string; child: ChildProcess; exit: Promise<number | null> }> = [];
+  const stopAll = (signal: NodeJS.Signals) => children.forEach((c) => c.child.exitCode === null && c.child.kill(signal));
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return stopAll('SIGKILL');
+    interrupted = true;
+    process.stderr.write('\nstopping: actors drain, the learner checkpoints (Ctrl-C again to kill)\n');
+    stopAll('SIGTERM');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const nc = await connectBus({ ...connect, name: `up-${runId}` });
+    const bus = await setupRun(nc, runId, { ackWaitMs: config.rollout.ackWaitSeconds * 1000 });
+    await bus.state.put('config', JSON.stringify(config));
+    const backend = await initBackend(flags.backend);
+    log.info({ run: runId, nats: url, backend, config }, 'run starting');
+
+    const before = flags['skip-eval'] ? undefined : evaluate((await loadCheckpointFile(config.checkpoint)).policy, config);
+
+    const collector = new RunCollector();
+    const metrics = subscribe$(nc, bus.names.subjects.allMetrics).subscribe((m) => {
+      const r = decode(m.data, 'metrics.record');
+      if (r.ok) collector.add(r.value);
+    });
+    const tty = process.stderr.isTTY;
+    const ticker = setInterval(() => {
+      const line = statusLine(collector, flags['max-steps'], (performance.now() - started) / 1000);
+      process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+    }, tty ? 1_000 : 15_000);
+
+    const launch = (kind: string, extra: string[] = [], index = 0) => {
+      const out = createWriteStream(join(runDir, `${kind}${index ? `-${index}` : ''}.log`), { flags: 'a' });
+      const args = [BIN, 'actor', kind, '--nats', url, '--run', runId, '--backend', flags.backend, ...extra];
+      for (const f of ['user', 'pass', 'token', 'creds', 'tls-ca', 'tls-cert', 'tls-key'] as const) if (flags[f]) args.push(`--${f}`, flags[f]!);
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.pipe(out);
+      child.stderr!.pipe(out);
+      const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+      children.push({ kind, child, exit });
+      return exit;
+    };
+    for (let i = 0; i < config.rollout.actors; i++) launch('rollout', [], i + 1);
+    launch('selector');
+    launch('controller');
+    const learnerExit = await launch('learner', ['--max-steps', String(flags['max-steps']), ...(flags.resume ? ['--resume'] : [])]);
+    clearInterval(ticker);
+    if (tty) process.stderr.write('\n');
+    stopAll('SIGTERM');
+    await Promise.race([Promise.all(children.map((c) => c.exit)), new Promise((r) => setTimeout(r, 20_000))]);
+    stopAll('SIGKILL');
+    await new Promise((r) => setTimeout(r, 300)); // the actors' last heartbeats
+    metrics.unsubscribe();
+
+    const saved = await bus.weights.getBlob(CHECKPOINT_OBJECT);
+    const after = flags['skip-eval'] || !saved ? undefined : evaluate(loadCheckpoint(saved).policy, config);
+    const requests = await countRequests(nc, bus, collector);
+    const summary = {
+      run: runId,
+      nats: url,
+      steps: collector.lastStep,
+      learnerExitCode: learnerExit,
+      interrupted,
+      seconds: +((performance.now() - started) / 1000).toFixed(1),
+      refreshes: collector.refreshes,
+      groups: { original: collector.family('original'), prefix: collector.family('prefix') },
+      requests,
+      accuracy: { before, after },
+      pool: collector.latest.get('pool') ?? {},
+      learner: collector.latest.get('learner') ?? {},
+      logs: runDir,
+    };
+    const text = JSON.stringify(summary, null, 2);
+    if (flags.summary) await writeFile(flags.summary, text + '\n');
+    process.stdout.write(text + '\n');
+    await nc.drain();
+    return learnerExit === 0 ? 0 : 1;
+  } finally {
+    stopAll('SIGKILL');
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await server?.stop();
+  }
+}

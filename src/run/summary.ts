@@ -1,0 +1,51 @@
+import type { MetricsRecord } from '../protocol/messages.ts';
+
+/** Informativeness of a family of groups (original questions, or selected prefixes). */
+export interface GroupFamily {
+  groups: number;
+  /** Share of groups whose rewards are not all equal. */
+  informativeShare: number;
+  /** Mean over groups of the reward std (population std, p(1−p) for 0/1 rewards). */
+  meanRewardStd: number;
+  meanReward: number;
+}
+
+/** Folds the run's metrics stream into what the summary and the live view show. Bounded state. */
+export class RunCollector {
+  private readonly families = { original: { n: 0, informative: 0, std: 0, mean: 0 }, prefix: { n: 0, informative: 0, std: 0, mean: 0 } };
+  readonly refreshes: Array<{ cause: string; step: number; questions: number }> = [];
+  /** Latest values per metric name, and per actor (by pid) for actor counters. */
+  readonly latest = new Map<string, Record<string, number>>();
+  readonly actors = new Map<string, Record<string, number>>();
+  lastStep = 0;
+
+  add(r: MetricsRecord): void {
+    if (r.name === 'groups.original' || r.name === 'groups.prefix') {
+      const f = this.families[r.name === 'groups.original' ? 'original' : 'prefix'];
+      f.n += 1;
+      f.informative += r.values.informative ?? 0;
+      f.std += r.values.std ?? 0;
+      f.mean += r.values.mean ?? 0;
+    } else if (r.name.startsWith('refresh.')) {
+      this.refreshes.push({ cause: r.name.slice('refresh.'.length), step: r.step, questions: r.values.questions ?? 0 });
+    } else if (r.name.startsWith('actor.')) {
+      this.actors.set(`${r.name}:${r.values.actorPid}`, r.values);
+    } else {
+      this.latest.set(r.name, r.values);
+      if (r.name === 'learner') this.lastStep = Math.max(this.lastStep, r.step);
+    }
+  }
+
+  family(which: 'original' | 'prefix'): GroupFamily {
+    const f = this.families[which];
+    const d = Math.max(1, f.n);
+    return { groups: f.n, informativeShare: f.informative / d, meanRewardStd: f.std / d, meanReward: f.mean / d };
+  }
+
+  /** Sum of one counter over every actor of a kind (or all kinds). */
+  counter(name: string, kind?: string): number {
+    let total = 0;
+    for (const [key, values] of this.actors) if (!kind || key.startsWith(`actor.${kind}:`)) total += values[name] ?? 0;
+    return total;
+  }
+}
