@@ -3,8 +3,9 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { interval, Subject, takeUntil } from 'rxjs';
 import { connectBus, type BusConnectOptions } from '../src/bus/connect.ts';
-import { DeadLetterCounter } from '../src/bus/dead-letter.ts';
+import { DeadLetterCounter, deadLetter } from '../src/bus/dead-letter.ts';
 import { publishCore } from '../src/bus/publish.ts';
+import { retrying } from '../src/bus/retry.ts';
 import { setupRun, type RunBus, type SetupOptions } from '../src/bus/setup.ts';
 import { encode } from '../src/protocol/codec.ts';
 import { envelope } from '../src/protocol/envelope.ts';
@@ -93,6 +94,21 @@ export function publishMetrics(ctx: ActorContext, name: string, step: number, va
   } catch (e) {
     ctx.log.debug({ err: e, name }, 'metrics publish failed');
   }
+}
+
+/**
+ * Quarantines a core-NATS message that failed to decode or validate (control, metrics, weight
+ * announcements): stored on the dead stream with its reason and counted; the actor goes on.
+ */
+export async function quarantine(ctx: ActorContext, subject: string, raw: Uint8Array, reason: string): Promise<void> {
+  await deadLetter(ctx.bus.js, ctx.run, { reason, subject, raw, actor: ctx.actorId }, { counter: ctx.deadLetters }).catch((e) =>
+    ctx.log.warn({ err: e, subject, reason }, 'could not dead-letter a malformed message'),
+  );
+}
+
+/** `retrying` with the actor's logger: publishes and KV writes survive a broker restart. */
+export function durably<T>(ctx: ActorContext, what: string, attempt: () => Promise<T>): Promise<T> {
+  return retrying(attempt, { onRetry: (e, tries) => tries % 5 === 1 && ctx.log.warn({ err: e, what, tries }, 'retrying') });
 }
 
 /** Adds `by` to a named counter. */

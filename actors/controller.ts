@@ -4,7 +4,7 @@ import { decode, encode } from '../src/protocol/codec.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { PoolEntry } from '../src/pool/entry.ts';
 import { driftDecision, INITIAL_CONTROLLER_STATE, onStepSignal, type ControllerState, type RefreshDecision } from '../src/refresh/policy.ts';
-import { count, publishMetrics, type ActorContext } from './context.ts';
+import { count, publishMetrics, quarantine, type ActorContext } from './context.ts';
 
 /**
  * The refresh controller: watches the variance stream and the pool; when reward variance (or the
@@ -57,7 +57,7 @@ export async function runControllerActor(ctx: ActorContext): Promise<Promise<voi
         from(
           (async () => {
             const rec = decode(m.data, 'metrics.record');
-            if (!rec.ok) return void count(ctx, 'badMetrics');
+            if (!rec.ok) return quarantine(ctx, m.subject, m.data, rec.reason);
             const signal = { step: rec.value.step, meanRewardStd: rec.value.values.meanRewardStd ?? 0, informativeShare: rec.value.values.informativeShare ?? 0 };
             const r = onStepSignal(state, signal, config.refresh);
             state = r.state;

@@ -15,7 +15,7 @@ import { parseEntryGroup } from '../src/selector/step.ts';
 import { rolloutRequest } from '../src/run/requests.ts';
 import { mulberry32 } from '../src/tasks/rng.ts';
 import { varianceRecords, type StepGroups, type VarianceRecord } from '../streams/variance.ts';
-import { count, publishMetrics, type ActorContext } from './context.ts';
+import { count, durably, publishMetrics, type ActorContext } from './context.ts';
 
 /** Object-store name of the learner's resumable checkpoint (weights + Adam state + counters). */
 export const CHECKPOINT_OBJECT = 'checkpoint/latest';
@@ -98,7 +98,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
     for (const g of plan) {
       sent.set(g.requestId, g);
       const msg = rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id: g.requestId, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: Math.max(0, version - lc.maxStaleness) });
-      await publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), msg);
+      await durably(ctx, 'train request', () => publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), msg));
       count(ctx, 'sent');
     }
     return plan.length;
@@ -124,7 +124,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
       if (Date.now() - started > 3 * config.rollout.ackWaitSeconds * 1000) {
         for (const id of ids.filter((x) => !arrived.has(x) && sent.has(x))) {
           const g = sent.get(id)!;
-          await publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: 0 }));
+          await durably(ctx, 'train request', () => publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: 0 })));
           count(ctx, 'resent');
         }
         return waitFor(s, ids);
@@ -168,7 +168,10 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
         ctx.policyVersion = version;
         publishMetrics(ctx, 'learner', s, { ...m, version, stale: ctx.counters.stale ?? 0, flops: m.flops, gflops: m.flops / m.seconds / 1e9 });
         variance$.next({ step: s, groups });
-        if (s % lc.publishEvery === 0) await publishWeights(place, version, s, await serializeCheckpoint(policy));
+        if (s % lc.publishEvery === 0) {
+          const bytes = await serializeCheckpoint(policy);
+          await durably(ctx, 'weights', () => publishWeights(place, version, s, bytes));
+        }
       }
       step = s;
       count(ctx, 'steps');
@@ -186,8 +189,8 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
 
   const checkpoint = async () => {
     const bytes = await serializeCheckpoint(policy, optimizer, { step, version, counters: { ...ctx.counters }, run: ctx.run, poolSize: pool.size });
-    await bus.weights.putBlob({ name: CHECKPOINT_OBJECT, description: `learner step ${step}` }, bytes);
-    await bus.state.put('learner.step', String(step));
+    await durably(ctx, 'checkpoint', () => bus.weights.putBlob({ name: CHECKPOINT_OBJECT, description: `learner step ${step}` }, bytes));
+    await durably(ctx, 'learner step', () => bus.state.put('learner.step', String(step)));
   };
 
   ctx.log.info({ step, version, maxSteps: o.maxSteps }, 'learner ready');

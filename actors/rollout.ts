@@ -9,7 +9,8 @@ import type { RolloutRequest, RolloutResult } from '../src/protocol/messages.ts'
 import { ROLLOUT_KINDS } from '../src/protocol/subjects.ts';
 import { resolveEngine, type RolloutEngine } from '../src/rollout/index.ts';
 import { scoreContinuation } from '../src/rollout/score.ts';
-import { count, type ActorContext } from './context.ts';
+import { count, durably, quarantine, type ActorContext } from './context.ts';
+import { decode } from '../src/protocol/codec.ts';
 
 type Request = Decoded<JsMsg, RolloutRequest>;
 
@@ -27,7 +28,13 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
   await sync(0);
 
   subscribe$(ctx.nc, bus.names.subjects.weightsAnnounce)
-    .pipe(concatMap(() => from(sync(0))), takeUntil(ctx.stopping$))
+    .pipe(
+      concatMap((m) => {
+        const a = decode(m.data, 'weights.announcement');
+        return from(a.ok ? sync(0) : quarantine(ctx, m.subject, m.data, a.reason));
+      }),
+      takeUntil(ctx.stopping$),
+    )
     .subscribe({ error: (e) => ctx.log.error({ err: e }, 'weights subscription failed') });
 
   const consumers = await Promise.all(ROLLOUT_KINDS.map((kind) => bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout(kind))));
@@ -95,7 +102,7 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
         durationMs,
       };
       // Publish, then ack: a crash in between redelivers the request, and the result's id dedups the rerun.
-      await publishJs(ctx.bus.js, ctx.bus.names.subjects.rolloutResult(r.kind), result);
+      await durably(ctx, 'result', () => publishJs(ctx.bus.js, ctx.bus.names.subjects.rolloutResult(r.kind), result));
       msg.ack();
       count(ctx, 'handled');
       count(ctx, `handled.${r.kind}`);

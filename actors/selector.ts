@@ -13,7 +13,7 @@ import { poolKey, rolloutRequest } from '../src/run/requests.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
 import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, topUp } from '../src/selector/step.ts';
 import { hashString } from '../src/tasks/rng.ts';
-import { count, publishMetrics, type ActorContext } from './context.ts';
+import { count, durably, publishMetrics, quarantine, type ActorContext } from './context.ts';
 
 const CURSOR_KEY = 'selector.cursor';
 
@@ -52,13 +52,13 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
         const r = o.request;
         // Probes and sweeps must describe the current policy: require the latest announced version.
         const msg = rolloutRequest(task, config.sampling, { run: ctx.run, kind: r.kind, id: `${r.kind}:${r.key}`, groupId: r.groupId, question: r.question, prefix: r.prefix, n: r.n, minPolicyVersion: policyVersion });
-        await publishJs(bus.js, bus.names.subjects.rolloutRequest(r.kind), msg);
+        await durably(ctx, 'request', () => publishJs(bus.js, bus.names.subjects.rolloutRequest(r.kind), msg));
         count(ctx, 'sent');
         count(ctx, `sent.${r.kind}`);
       } else if (o.type === 'pool-put') {
-        await bus.pool.put(poolKey(o.entry.questionId), JSON.stringify(o.entry));
+        await durably(ctx, 'pool put', () => bus.pool.put(poolKey(o.entry.questionId), JSON.stringify(o.entry)));
       } else if (o.type === 'pool-delete') {
-        await bus.pool.delete(poolKey(o.questionId));
+        await durably(ctx, 'pool delete', () => bus.pool.delete(poolKey(o.questionId)));
         ctx.log.info({ questionId: o.questionId, reason: o.reason }, 'pool entry retired');
       } else {
         const mean = o.rewards.reduce((a, b) => a + b, 0) / o.rewards.length;
@@ -66,7 +66,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
         publishMetrics(ctx, 'groups.original', -1, { mean, std, n: o.rewards.length, informative: std > 0 ? 1 : 0 });
       }
     }
-    await bus.state.put(CURSOR_KEY, String(state.nextQuestion));
+    await durably(ctx, 'cursor', () => bus.state.put(CURSOR_KEY, String(state.nextQuestion)));
   };
 
   const handle = async (msg: JsMsg, r: RolloutResult) => {
@@ -97,13 +97,16 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
         from(
           (async () => {
             const req = decode(m.data, 'control.request');
-            if (!req.ok) return m.respond(encode({ ...envelope('control.reply'), requestId: 'unknown', ok: false, error: req.reason }));
+            if (!req.ok) {
+              await quarantine(ctx, m.subject, m.data, req.reason);
+              return m.reply ? m.respond(encode({ ...envelope('control.reply'), requestId: 'unknown', ok: false, error: req.reason })) : undefined;
+            }
             const ids = typeof req.value.args?.questionIds === 'string' && req.value.args.questionIds ? req.value.args.questionIds.split(',') : [];
             await refreshVersion();
             const outputs = onRefresh(state, settings, ids);
             await execute(outputs);
             count(ctx, 'refreshes');
-            m.respond(encode({ ...envelope('control.reply'), requestId: req.value.id, ok: true, data: { reprobed: outputs.length } }));
+            if (m.reply) m.respond(encode({ ...envelope('control.reply'), requestId: req.value.id, ok: true, data: { reprobed: outputs.length } }));
           })(),
         ),
       ),

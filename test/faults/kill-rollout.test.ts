@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { setupRun } from '../../src/bus/setup.ts';
+import { decode } from '../../src/protocol/codec.ts';
+import { SMALL_RUN, useActors } from '../helpers/actors.ts';
+import { useNatsServer } from '../helpers/nats.ts';
+import { runLedger } from '../helpers/run-checks.ts';
+import { sleep, until } from '../helpers/wait.ts';
+
+describe('faults', () => {
+  const nats = useNatsServer();
+  const actors = useActors();
+
+  it('faults - kill -9 a rollout actor mid-run: every request id ends with exactly one result', async () => {
+    const run = nats.runId();
+    const args = ['--nats', nats.url, '--run', run, '--config', actors.configFile(SMALL_RUN)];
+    const victim = actors.start('rollout', [...args, '--id', 'victim']);
+    const survivor = actors.start('rollout', [...args, '--id', 'survivor']);
+    const selector = actors.start('selector', args);
+    const learner = actors.start('learner', [...args, '--max-steps', '4']);
+    const nc = await nats.connect();
+    const bus = await setupRun(nc, run, { ackWaitMs: 3_000 });
+    // Kill it while it holds requests, so they must be redelivered to the survivor.
+    await until(async () => {
+      const e = await bus.state.get('heartbeat.victim');
+      const beat = e ? decode(e.value, 'heartbeat') : undefined;
+      return !!beat?.ok && beat.value.inFlight > 0 && beat.value.handled > 0;
+    }, 120_000, 'victim busy');
+    victim.child.kill('SIGKILL');
+    expect(await learner.exited, learner.output().slice(-3000)).toBe(0);
+    selector.child.kill('SIGTERM');
+    await selector.exited;
+    await sleep(4_000); // anything the victim held has come back and been served
+    survivor.child.kill('SIGTERM');
+    await survivor.exited;
+
+    const ledger = await runLedger(nc, bus);
+    expect([...ledger.perRequest.values()].every((n) => n === 1), 'one result per request id').toBe(true);
+    expect(ledger.metrics.filter((m) => m.name === 'learner').map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    for (let s = 1; s <= 4; s++) for (let i = 0; i < 4; i++) expect(ledger.perRequest.get(`train:s${s}:${i}`)).toBe(1);
+    expect(ledger.sum('rollout', 'redelivered'), 'the victim’s requests were redelivered').toBeGreaterThanOrEqual(1);
+    const sent = ledger.sum('selector', 'sent') + ledger.sum('learner', 'sent');
+    expect(ledger.perRequest.size + ledger.outstanding, 'no request lost').toBe(sent);
+  }, 300_000);
+});

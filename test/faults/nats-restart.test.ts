@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { setupRun } from '../../src/bus/setup.ts';
+import { loadCheckpoint } from '../../src/model/checkpoint.ts';
+import { SMALL_RUN, useActors } from '../helpers/actors.ts';
+import { useNatsServer } from '../helpers/nats.ts';
+import { runLedger } from '../helpers/run-checks.ts';
+import { sleep, until } from '../helpers/wait.ts';
+
+describe('faults', () => {
+  const nats = useNatsServer();
+  const actors = useActors();
+
+  it('faults - restarting nats-server (file store) mid-run loses nothing', async () => {
+    const run = nats.runId();
+    const args = ['--nats', nats.url, '--run', run, '--config', actors.configFile(SMALL_RUN)];
+    const others = [actors.start('rollout', [...args, '--id', 'r1']), actors.start('rollout', [...args, '--id', 'r2']), actors.start('selector', args)];
+    const learner = actors.start('learner', [...args, '--max-steps', '4']);
+    let nc = await nats.connect();
+    let bus = await setupRun(nc, run, { ackWaitMs: 3_000 });
+    await until(async () => Number(new TextDecoder().decode((await bus.state.get('learner.step'))?.value ?? new Uint8Array()) || 0) >= 1, 180_000, 'first step');
+    await nc.close();
+    await nats.server.restart();
+    expect(await learner.exited, learner.output().slice(-3000)).toBe(0);
+    await sleep(4_000);
+    for (const p of others) p.child.kill('SIGTERM');
+    expect(await Promise.all(others.map((p) => p.exited))).toEqual([0, 0, 0]);
+
+    nc = await nats.connect();
+    bus = await setupRun(nc, run, { ackWaitMs: 3_000 });
+    const ledger = await runLedger(nc, bus);
+    // Metrics are core NATS (a record sent while the broker is down is gone); the checkpoint is not.
+    expect(loadCheckpoint((await bus.weights.getBlob('checkpoint/latest'))!).meta.step).toBe(4);
+    for (let s = 1; s <= 4; s++) for (let i = 0; i < 4; i++) expect(ledger.perRequest.get(`train:s${s}:${i}`)).toBe(1);
+    expect([...ledger.perRequest.values()].every((n) => n === 1)).toBe(true);
+    const sent = ledger.sum('selector', 'sent') + ledger.sum('learner', 'sent');
+    expect(ledger.perRequest.size + ledger.outstanding, 'no request lost').toBe(sent);
+  }, 300_000);
+});
