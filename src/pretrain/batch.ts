@@ -44,9 +44,9 @@ export function promptIds(task: Task, question: Question): Int32Array {
 }
 
 /** A supervised sequence from a task trace: completion + eos, eos always trained. */
-export function traceSequence(task: Task, question: Question, rng: () => number, repairProbability: number): MaskedSequence {
+export function traceSequence(task: Task, question: Question, rng: () => number, repairProbability: number, falseAlarmShare = 0): MaskedSequence {
   if (!task.trace) throw new Error(`task ${task.name} has no traces for supervised warm start`);
-  const trace = task.trace(question, rng, { repairProbability });
+  const trace = task.trace(question, rng, { repairProbability, falseAlarmShare });
   const body = task.tokenizer.encode(trace.completion);
   const completion = new Int32Array(body.length + 1);
   completion.set(body);

@@ -24,6 +24,8 @@ export interface WarmStartConfig {
    */
   repairShare: number;
   repairFromShare: number;
+  /** Share of the repairs that are false alarms (a right step re-checked): teaches that `!` means "recompute". */
+  falseAlarmShare: number;
   /** Gradient worker threads besides the main one (the wasm backend uses one core per thread). */
   workers: number;
   /** Seed of the initial weights, the questions and the traces. */
@@ -36,7 +38,7 @@ export interface WarmStartConfig {
 }
 
 export const DEFAULT_WARM_START: WarmStartConfig = {
-  steps: 1600,
+  steps: 2400,
   batchSize: 32,
   learningRate: 1e-3,
   warmupSteps: 100,
@@ -44,8 +46,9 @@ export const DEFAULT_WARM_START: WarmStartConfig = {
   easySplit: 'easy',
   mediumSplit: 'medium',
   mediumEvery: 4,
-  repairShare: 0.04,
-  repairFromShare: 0.5,
+  repairShare: 0.08,
+  repairFromShare: 0.4,
+  falseAlarmShare: 0.5,
   workers: 1,
   seed: 1,
   checkQuestions: 128,
@@ -61,7 +64,7 @@ export function warmStartConfig(overrides: Partial<WarmStartConfig> = {}): WarmS
   for (const f of ['warmupSteps', 'mediumEvery', 'workers', 'seed'] as const) {
     check(Number.isInteger(c[f]) && c[f] >= 0, `pretrain.${f}`, 'an integer ≥ 0', c[f]);
   }
-  for (const f of ['decayShare', 'repairShare', 'repairFromShare'] as const) {
+  for (const f of ['decayShare', 'repairShare', 'repairFromShare', 'falseAlarmShare'] as const) {
     check(c[f] >= 0 && c[f] <= 1, `pretrain.${f}`, 'a number in [0, 1]', c[f]);
   }
   check(c.learningRate > 0, 'pretrain.learningRate', 'a number > 0', c.learningRate);

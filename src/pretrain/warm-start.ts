@@ -46,7 +46,7 @@ export async function warmStart(
       const split = medium ? c.mediumSplit : c.easySplit;
       const repair = step >= c.repairFromShare * c.steps ? c.repairShare : 0;
       const questions = task.generate(split, c.batchSize, TRAIN_SEED_BASE + c.seed * 100_003 + step);
-      const sequences = questions.map((q) => traceSequence(task, q, rng, repair));
+      const sequences = questions.map((q) => traceSequence(task, q, rng, repair, c.falseAlarmShare));
       const shards = shard(sequences, pool.width).map((s) => packBatch(s, task.tokenizer.pad));
       const lr = learningRate(step, schedule);
       const r = await parallelSupervisedStep(pool, policy, optimizer, shards, lr);

@@ -73,12 +73,19 @@ export function writeScratchpad(prompt: string): string {
  * one (the slipped digit and the result digits it changed) and 1 elsewhere, `!` included: the
  * model should learn to notice and repair, not to make the mistake.
  */
-export function arithmeticTrace(prompt: string, rng: Rng, repairProbability = 0): Trace {
+export function arithmeticTrace(prompt: string, rng: Rng, repairProbability = 0, falseAlarmShare = 0): Trace {
   if (!(repairProbability >= 0 && repairProbability <= 1)) {
     throw new TaskOptionError('repairProbability', 'a number in [0, 1]', repairProbability);
   }
+  if (!(falseAlarmShare >= 0 && falseAlarmShare <= 1)) {
+    throw new TaskOptionError('falseAlarmShare', 'a number in [0, 1]', falseAlarmShare);
+  }
   const { steps, layout, sum } = plan(prompt);
   const repairAt = repairProbability > 0 && rng() < repairProbability ? randInt(rng, 0, steps.length - 1) : -1;
+  // A false alarm re-checks a step that was right: `!` then the same step again. Without them the
+  // redo after `!` always differs from the step before it, and a policy learns "change a digit"
+  // instead of "recompute", so a spurious `!` corrupts a correct solution.
+  const falseAlarm = repairAt >= 0 && falseAlarmShare > 0 && rng() < falseAlarmShare;
 
   let completion = '';
   const mask: number[] = [];
@@ -88,7 +95,10 @@ export function arithmeticTrace(prompt: string, rng: Rng, repairProbability = 0)
   };
   steps.forEach((step, i) => {
     const right = formatStep(step, layout);
-    if (i === repairAt) {
+    if (i === repairAt && falseAlarm) {
+      append(right);
+      append('!', () => 0); // never taught to raise an alarm on a right step, only to recompute after one
+    } else if (i === repairAt) {
       const wrong = slip(step, layout, rng);
       append(wrong, (j) => (wrong[j] === right[j] ? 1 : 0));
       append('!');

@@ -65,7 +65,7 @@ export function arithmeticTask(options: ArithmeticOptions = {}): Task {
     },
     verify: verifyAddition,
     trace(question, rng, traceOptions) {
-      return arithmeticTrace(question.prompt, rng, traceOptions?.repairProbability ?? 0);
+      return arithmeticTrace(question.prompt, rng, traceOptions?.repairProbability ?? 0, traceOptions?.falseAlarmShare ?? 0);
     },
     misleadingPrefix(question, rng) {
       return misleadingStart(question.prompt, rng);

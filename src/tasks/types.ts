@@ -46,6 +46,8 @@ export interface Trace {
 export interface TraceOptions {
   /** Chance in [0, 1] that the trace contains one mistake that is noticed and redone (default 0). */
   repairProbability?: number;
+  /** Share of those repairs that are false alarms: a right step, `!`, and the same step again (default 0). */
+  falseAlarmShare?: number;
 }
 
 /** A family of questions with a verifier, split by difficulty or purpose. */
