@@ -84,15 +84,22 @@ export async function heartbeat(ctx: ActorContext): Promise<void> {
     handled,
   } as const;
   await ctx.bus.state.put(ctx.bus.names.stateKeys.heartbeat(ctx.actorId), encode(beat));
-  publishMetrics(ctx, `actor.${ctx.kind}`, -1, { ...ctx.counters, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion });
+  publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion });
 }
 
-/** Publishes a metrics record on `saturn.<run>.metrics.<name>` (core NATS; the metrics stream keeps it). */
+const warnedMetrics = new Set<string>();
+
+/**
+ * Publishes a metrics record on `saturn.<run>.metrics.<name>` (core NATS; the metrics stream keeps
+ * it). `step` is the learner step the values belong to, 0 for values not tied to one.
+ */
 export function publishMetrics(ctx: ActorContext, name: string, step: number, values: Record<string, number>): void {
   try {
     publishCore(ctx.nc, ctx.bus.names.subjects.metrics(name), { ...envelope('metrics.record'), name, step, values: { ...values, actorPid: process.pid } });
   } catch (e) {
-    ctx.log.debug({ err: e, name }, 'metrics publish failed');
+    // A record that fails validation is a bug here, not bad input: say so once per metric.
+    if (!warnedMetrics.has(name)) ctx.log.warn({ err: e, name }, 'metrics record not published');
+    warnedMetrics.add(name);
   }
 }
 

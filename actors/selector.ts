@@ -63,7 +63,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
       } else {
         const mean = o.rewards.reduce((a, b) => a + b, 0) / o.rewards.length;
         const std = Math.sqrt(o.rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / o.rewards.length);
-        publishMetrics(ctx, 'groups.original', -1, { mean, std, n: o.rewards.length, informative: std > 0 ? 1 : 0 });
+        publishMetrics(ctx, 'groups.original', 0, { mean, std, n: o.rewards.length, informative: std > 0 ? 1 : 0 });
       }
     }
     await durably(ctx, 'cursor', () => bus.state.put(CURSOR_KEY, String(state.nextQuestion)));
@@ -126,7 +126,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
     .subscribe(() => {
       const pHats = [...state.pool.values()].map((e) => e.pHat);
       const inBand = pHats.filter((p) => p >= settings.band[0] && p <= settings.band[1]).length;
-      publishMetrics(ctx, 'pool', -1, {
+      publishMetrics(ctx, 'pool', 0, {
         size: pHats.length,
         meanPHat: pHats.length ? pHats.reduce((a, b) => a + b, 0) / pHats.length : NaN,
         minPHat: pHats.length ? Math.min(...pHats) : NaN,

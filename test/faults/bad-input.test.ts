@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { setupRun } from '../../src/bus/setup.ts';
 import { decode } from '../../src/protocol/codec.ts';
 import { SMALL_RUN, useActors } from '../helpers/actors.ts';
-import { rolloutRequest, rolloutResult } from '../helpers/messages.ts';
+import { controlRequest, metricsRecord, rolloutRequest, rolloutResult, weightsAnnouncement } from '../helpers/messages.ts';
 import { useNatsServer } from '../helpers/nats.ts';
 import { readStream } from '../helpers/streams.ts';
 import { until } from '../helpers/wait.ts';
@@ -15,7 +15,16 @@ function badPayloads(valid: Record<string, unknown>): Record<string, Uint8Array>
   return {
     garbage: new Uint8Array([0xc1, 0xff, 0x00, 0x13, 0x37, 0xde, 0xad]),
     shape: packr.pack({ v: 1, type: valid.type, id: 'bad-shape', ts: 1, hello: 'world' }),
-    oversized: packr.pack({ ...valid, id: 'bad-size', prompt: new Int32Array(5000).fill(3), samples: [{ tokens: new Int32Array(5000), logProbs: new Float32Array(5000), reward: 1, stopped: true }] }),
+    // Over the receivers' limits: token arrays past 4096 entries, strings past 4096 characters.
+    oversized: packr.pack({
+      ...valid,
+      id: 'bad-size',
+      prompt: new Int32Array(5000).fill(3),
+      samples: [{ tokens: new Int32Array(5000), logProbs: new Float32Array(5000), reward: 1, stopped: true }],
+      name: 'x'.repeat(5000),
+      objectName: 'x'.repeat(5000),
+      args: { questionIds: 'x'.repeat(5000) },
+    }),
     version: packr.pack({ ...valid, id: 'bad-version', v: 99 }),
   };
 }
@@ -41,17 +50,25 @@ describe('bad input', () => {
     for (const [subject, valid] of jetstreamSubjects) {
       for (const bytes of Object.values(badPayloads(valid as unknown as Record<string, unknown>))) await bus.js.publish(subject, bytes);
     }
-    const coreSubjects = [bus.names.subjects.control('refresh'), bus.names.subjects.metrics('variance'), bus.names.subjects.weightsAnnounce];
-    for (const subject of coreSubjects) {
-      for (const bytes of Object.values(badPayloads({ type: 'metrics.record', v: 1, id: 'x', ts: 1, name: 'variance', step: 1, values: {} }))) nc.publish(subject, bytes);
+    const core = [
+      [bus.names.subjects.control('refresh'), controlRequest({ cmd: 'refresh' })],
+      [bus.names.subjects.metrics('variance'), metricsRecord({ name: 'variance' })],
+      [bus.names.subjects.weightsAnnounce, weightsAnnouncement()],
+    ] as const;
+    const coreSubjects = core.map(([subject]) => subject);
+    for (const [subject, valid] of core) {
+      for (const bytes of Object.values(badPayloads(valid as unknown as Record<string, unknown>))) nc.publish(subject, bytes);
     }
 
     const expected = [...jetstreamSubjects.map(([s]) => s), ...coreSubjects];
     let dead: Awaited<ReturnType<typeof readStream<'dead.letter'>>> = [];
+    const missing = () => expected.filter((s) => dead.filter((d) => d.subject === s).length < 4);
     await until(async () => {
       dead = await readStream(nc, bus.names.streams.dead, 'dead.letter');
-      return expected.every((s) => dead.filter((d) => d.subject === s).length >= 4);
-    }, 60_000, 'every bad message dead-lettered');
+      return missing().length === 0;
+    }, 60_000, 'every bad message dead-lettered').catch((e) => {
+      throw new Error(`${e.message}; short of 4: ${missing().join(', ')}; have ${dead.map((d) => d.subject).join(', ')}`);
+    });
     for (const d of dead) expect(d.reason.length).toBeGreaterThan(5);
     const reasons = dead.map((d) => d.reason).join('\n');
     expect(reasons).toMatch(/version/i);

@@ -36,7 +36,10 @@ describe('faults', () => {
     const ledger = await runLedger(nc, bus);
     expect([...ledger.perRequest.values()].every((n) => n === 1), 'one result per request id').toBe(true);
     expect(ledger.metrics.filter((m) => m.name === 'learner').map((m) => m.step)).toEqual([1, 2, 3, 4]);
-    for (let s = 1; s <= 4; s++) for (let i = 0; i < 4; i++) expect(ledger.perRequest.get(`train:s${s}:${i}`)).toBe(1);
+    // Every training request the learner sent has exactly one result (early steps may draw fewer than 4 groups).
+    const trainResults = [...ledger.perRequest.keys()].filter((id) => id.startsWith('train:'));
+    expect(trainResults.length).toBe(ledger.sum('learner', 'sent'));
+    for (let s = 1; s <= 4; s++) expect(ledger.perRequest.get(`train:s${s}:0`)).toBe(1);
     expect(ledger.sum('rollout', 'redelivered'), 'the victim’s requests were redelivered').toBeGreaterThanOrEqual(1);
     const sent = ledger.sum('selector', 'sent') + ledger.sum('learner', 'sent');
     expect(ledger.perRequest.size + ledger.outstanding, 'no request lost').toBe(sent);

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend.ts';
 import { setupRun } from '../../src/bus/setup.ts';
 import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { SMALL_RUN, useActors } from '../helpers/actors.ts';
@@ -9,6 +10,9 @@ import { until } from '../helpers/wait.ts';
 describe('faults', () => {
   const nats = useNatsServer();
   const actors = useActors();
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
 
   it('faults - kill the learner and --resume: steps continue, no batch trained twice', async () => {
     const run = nats.runId();

@@ -4,10 +4,10 @@ import { decode } from '../../src/protocol/codec.ts';
 import type { MessageByType, MessageType } from '../../src/protocol/messages.ts';
 
 /** Every message of a stream (optionally only one subject), decoded as `type`; undecodable ones are skipped. */
-export async function readStream<T extends MessageType>(nc: NatsConnection, stream: string, type: T, subject?: string): Promise<Array<MessageByType[T] & { subject: string }>> {
+export async function readStream<T extends MessageType>(nc: NatsConnection, stream: string, type: T, subject?: string): Promise<Array<MessageByType[T] & { streamSubject: string }>> {
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(stream);
-  const out: Array<MessageByType[T] & { subject: string }> = [];
+  const out: Array<MessageByType[T] & { streamSubject: string }> = [];
   if (!info.state.messages) return out;
   const consumer = await jetstream(nc).consumers.get(stream, subject ? { filter_subjects: [subject] } : {});
   let left = info.state.messages;
@@ -17,7 +17,7 @@ export async function readStream<T extends MessageType>(nc: NatsConnection, stre
     for await (const m of batch) {
       got++;
       const r = decode(m.data, type);
-      if (r.ok) out.push({ ...r.value, subject: m.subject });
+      if (r.ok) out.push({ ...r.value, streamSubject: m.subject });
     }
     if (!got) break;
     left -= got;
