@@ -24,6 +24,8 @@ export interface PoolEntry {
   fraction: number;
   /** The failed completion the prefix was cut from (text). */
   sourceFailure: string;
+  /** The sweep's estimate when this prefix was selected (kept: `recent` moves on). */
+  selection: { successes: number; trials: number };
   /** Current estimate of the conditioned accuracy and its Wilson interval, from `recent`. */
   pHat: number;
   low: number;

@@ -122,6 +122,7 @@ export function onSweepResult(s: SelectorState, c: SelectorSettings, r: { questi
     prefixText: p.prefixTexts[chosen.index]!,
     fraction: prefix.fraction,
     sourceFailure: p.failureText,
+    selection: { successes: chosen.successes, trials: chosen.trials },
     pHat: chosen.successes / chosen.trials,
     low: w.low,
     high: w.high,

@@ -5,7 +5,7 @@ import { driftedOutOfBand, foldObservation, RECENT_TRIALS, type PoolEntry } from
 
 const entry = (over: Partial<PoolEntry> = {}): PoolEntry => ({
   questionId: 'q', split: 'easy', prompt: '1+2+3=', answer: '6', prefix: [3], prefixText: '0', fraction: 0.3,
-  sourceFailure: '0', pHat: 0.5, low: 0.3, high: 0.7, observations: 32, recent: [{ successes: 16, trials: 32, policyVersion: 0 }],
+  sourceFailure: '0', selection: { successes: 16, trials: 32 }, pHat: 0.5, low: 0.3, high: 0.7, observations: 32, recent: [{ successes: 16, trials: 32, policyVersion: 0 }],
   policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0, ...over,
 });
 

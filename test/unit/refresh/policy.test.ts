@@ -31,7 +31,7 @@ describe('refresh policy', () => {
   });
 
   it('refresh policy - drift names only entries whose interval left the band', () => {
-    const base: PoolEntry = { questionId: 'a', split: 'easy', prompt: '', answer: '', prefix: [], prefixText: '', fraction: 0.5, sourceFailure: '', pHat: 0.5, low: 0, high: 1, observations: 0, recent: [], policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0 };
+    const base: PoolEntry = { questionId: 'a', split: 'easy', prompt: '', answer: '', prefix: [], prefixText: '', fraction: 0.5, sourceFailure: '', selection: { successes: 16, trials: 32 }, pHat: 0.5, low: 0, high: 1, observations: 0, recent: [], policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0 };
     const drifted = foldObservation(base, { successes: 32, trials: 32, policyVersion: 1 }, 0);
     const fine = foldObservation({ ...base, questionId: 'b' }, { successes: 15, trials: 32, policyVersion: 1 }, 0);
     expect(driftDecision([drifted, fine], 7, refreshConfig(), new Set())?.questionIds).toEqual(['a']);
