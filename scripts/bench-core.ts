@@ -16,7 +16,7 @@ import type { Task } from '../src/tasks/types.ts';
 
 const SPEC = {
   checkpoint: CHECKPOINT_FLAG,
-  prompts: { type: 'integer', description: 'prompts per GRPO step', default: 8, min: 1 },
+  prompts: { type: 'integer', description: 'prompts per GRPO step', default: 4, min: 1 },
   group: { type: 'integer', description: 'rollouts per prompt (G)', default: 16, min: 2 },
   'sample-batch': { type: 'integer', description: 'sequences sampled at once', default: 16, min: 1 },
   'new-tokens': { type: 'integer', description: 'tokens generated per sequence', default: 64, min: 1 },
@@ -27,9 +27,9 @@ const SPEC = {
 
 type Flags = ReturnType<typeof parseFlags<typeof SPEC>>['flags'];
 
-/** Best of `reps` timings of `f` after one warm-up, in seconds. */
-function timeIt(f: () => void, reps: number): number {
-  f();
+/** Best of `reps` timings of `f` (after one warm-up run when `warmup`), in seconds. */
+function timeIt(f: () => void, reps: number, warmup = true): number {
+  if (warmup) f();
   let best = Infinity;
   for (let i = 0; i < reps; i++) {
     const t = performance.now();
@@ -47,7 +47,7 @@ function matmulGflops(m: number, k: number, n: number): number {
     const c = tf.matMul(a, b);
     c.dataSync();
     c.dispose();
-  }, 5);
+  }, 3);
   tf.dispose([a, b]);
   return (2 * m * k * n) / seconds / 1e9;
 }
@@ -63,22 +63,24 @@ function rollouts(policy: Policy, task: Task, prompts: number, group: number): R
 
 /** Achieved GFLOP/s of GRPO updates (the second of two, so kernels are warm). */
 function learnerGflops(policy: Policy, data: Rollout[], epochs: number): { gflops: number; seconds: number; tokensPerSecond: number } {
-  const config = grpoConfig({ epochs });
+  const config = grpoConfig({ epochs, minibatchSize: data.length });
   const optimizer = grpoOptimizer(policy, config);
-  grpoUpdate(policy, optimizer, data, config, { rng: mulberry32(1) });
+  // Warm-up on one group: allocations and kernel setup, not a second full step.
+  grpoUpdate(policy, optimizer, data.filter((r) => r.groupId === data[0]!.groupId), config, { rng: mulberry32(1) });
   const m = grpoUpdate(policy, optimizer, data, config, { rng: mulberry32(2) });
   optimizer.dispose();
   return { gflops: m.flops / m.seconds / 1e9, seconds: m.seconds, tokensPerSecond: m.tokens / m.seconds };
 }
 
-/** Tokens/s of sampling `batch` sequences of `newTokens` tokens with the cache and by recomputation. */
-function samplingRates(policy: Policy, task: Task, batch: number, newTokens: number): { kv: number; recompute: number } {
+/** Tokens/s of sampling `batch` sequences of `newTokens` tokens with the cache and (unless skipped) by recomputation. */
+function samplingRates(policy: Policy, task: Task, batch: number, newTokens: number, recompute: boolean): { kv: number; recompute: number } {
   const [q] = task.generate('easy', 1, 99);
   const prompts = Array.from({ length: batch }, () => questionContext(task, q!).ids);
   const options = { temperature: 1, topP: 1, maxTokens: newTokens, stopToken: -1 };
-  const kv = timeIt(() => sampleWithCache(policy, prompts, { ...options, rng: mulberry32(3) }), 3);
-  const recompute = timeIt(() => sampleByRecompute(policy, prompts, { ...options, rng: mulberry32(3) }), 1);
-  return { kv: (batch * newTokens) / kv, recompute: (batch * newTokens) / recompute };
+  const kv = timeIt(() => sampleWithCache(policy, prompts, { ...options, rng: mulberry32(3) }), 2);
+  // Recomputation is ~20x slower: one run, after the cache's runs have warmed the kernels.
+  const full = recompute ? timeIt(() => sampleByRecompute(policy, prompts, { ...options, rng: mulberry32(3) }), 1, false) : NaN;
+  return { kv: (batch * newTokens) / kv, recompute: (batch * newTokens) / full };
 }
 
 async function measure(flags: Flags, backend: string, bytes: Uint8Array, task: Task, light: boolean) {
@@ -87,9 +89,9 @@ async function measure(flags: Flags, backend: string, bytes: Uint8Array, task: T
   // The learner's largest matmul: a minibatch of 64 sequences of ~48 positions times W1.
   const matmul = matmulGflops(64 * 48, c.dModel, c.dFf);
   const data = rollouts(policy, task, light ? 2 : flags.prompts, light ? 8 : flags.group);
-  const learner = learnerGflops(policy, data, light ? 1 : grpoConfig().epochs);
+  const learner = learnerGflops(policy, data, 1);
   const newTokens = Math.min(flags['new-tokens'], c.contextLength - 16);
-  const sampling = samplingRates(policy, task, flags['sample-batch'], newTokens);
+  const sampling = samplingRates(policy, task, light ? 4 : flags['sample-batch'], light ? 16 : newTokens, !light);
   policy.dispose();
   return { backend, matmul, learner, sampling, newTokens };
 }
