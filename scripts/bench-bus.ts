@@ -85,10 +85,10 @@ async function rawRoundTrips(js: JetStreamClient, bus: RunBus, run: string, n: n
     const it = await reqConsumer.consume({ max_messages: 256 });
     let served = 0;
     const inflight: Promise<unknown>[] = [];
+    // Pipelined like saturn's mergeMap: publish + ack without waiting, bounded by max_ack_pending.
     for await (const m of it) {
       const r = packr.unpack(m.data) as { id: string; questionId: string; groupId: string };
       inflight.push(js.publish(bus.names.subjects.rolloutResult('probe'), packr.pack(fakeResult(r.id, r)), { msgID: r.id }).then(() => m.ack()));
-      if (inflight.length >= 64) await Promise.all(inflight.splice(0));
       if (++served === n) break;
     }
     await Promise.all(inflight);
@@ -106,7 +106,14 @@ async function rawRoundTrips(js: JetStreamClient, bus: RunBus, run: string, n: n
     it.stop();
   })();
   const reqs = requests(run, n, tag);
-  for (let i = 0; i < reqs.length; i += 64) await Promise.all(reqs.slice(i, i + 64).map((r) => js.publish(bus.names.subjects.rolloutRequest('probe'), packr.pack(r), { msgID: r.id })));
+  // A sliding window of 64 publishes in flight, as saturn's mergeMap(…, 64) keeps.
+  const window = new Set<Promise<unknown>>();
+  for (const r of reqs) {
+    const p: Promise<unknown> = js.publish(bus.names.subjects.rolloutRequest('probe'), packr.pack(r), { msgID: r.id }).finally(() => window.delete(p));
+    window.add(p);
+    if (window.size >= 64) await Promise.race(window);
+  }
+  await Promise.all(window);
   await Promise.all([serve, collect]);
   return n / ((performance.now() - started) / 1000);
 }
@@ -154,7 +161,6 @@ export async function run(argv: string[]): Promise<number> {
     const nc = await connectBus({ servers: server.url });
     const runId = 'bench';
     const bus = await setupRun(nc, runId, { duplicateWindowMs: 10_000 });
-    await bus.state.put('config', JSON.stringify(runConfig({ checkpoint: flags.checkpoint, rollout: { concurrency: 4 } })));
     const js = jetstream(nc);
     void AckPolicy;
     const n = flags['round-trips'];
@@ -166,8 +172,15 @@ export async function run(argv: string[]): Promise<number> {
       saturn.push(await saturnRoundTrips(bus, runId, n, `saturn${i}`));
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const one = await rolloutTokensPerSec(server.url, bus, runId, 1, flags['rollout-requests']);
-    const two = await rolloutTokensPerSec(server.url, bus, runId, 2, flags['rollout-requests']);
+    // Fresh streams per measurement: nothing left over from the round trips is redelivered into them.
+    const measureTokens = async (actors: number) => {
+      const tokensRun = `bench-tokens-${actors}`;
+      const tokensBus = await setupRun(nc, tokensRun);
+      await tokensBus.state.put('config', JSON.stringify(runConfig({ checkpoint: flags.checkpoint, rollout: { concurrency: 4 } })));
+      return rolloutTokensPerSec(server.url, tokensBus, tokensRun, actors, flags['rollout-requests']);
+    };
+    const one = await measureTokens(1);
+    const two = await measureTokens(2);
     const report = {
       saturnRoundTripsPerSec: Math.round(median(saturn)),
       rawRoundTripsPerSec: Math.round(median(raw)),
