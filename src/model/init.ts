@@ -1,14 +1,8 @@
+import { mulberry32 } from '../tasks/rng.ts';
+
 /** Seeded, backend-independent initial values: the same seed gives the same weights on wasm, cpu or tensorflow. */
 export function seededNormal(seed: number, count: number, std: number): Float32Array {
-  let state = seed >>> 0 || 0x9e3779b9;
-  const uniform = () => {
-    // mulberry32: small, fast and good enough for weight initialisation.
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = mulberry32(seed >>> 0 || 0x9e3779b9);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i += 2) {
     // Box–Muller, truncated at 2σ like GPT-2-style initialisers.

@@ -8,20 +8,9 @@ import type { SweepOracle } from './drive.ts';
 import type { SweepRequest } from './sequential.ts';
 import { PrefixArgumentError } from './errors.ts';
 
-/** A source of uniform floats in [0, 1). */
-export type Rng = () => number;
-
-/** Mulberry32: a small seeded generator, good enough for simulation (not for crypto). */
-export function mulberry32(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The project's one seeded generator; re-exported so the prefix tests and bench keep one import.
+export { mulberry32, type Rng } from '../tasks/rng.ts';
+import type { Rng } from '../tasks/rng.ts';
 
 /**
  * The true accuracy of continuing from each fraction of a failed completion, for one random

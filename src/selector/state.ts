@@ -1,25 +1,15 @@
+import type { RunConfig } from '../run/config.ts';
 import type { Prefix, SweepState } from '../prefix/index.ts';
 import type { PoolEntry } from '../pool/entry.ts';
 import type { Question } from '../tasks/types.ts';
 
-/** What the selector is configured with (a slice of the run config). */
-export interface SelectorSettings {
-  split: string;
-  probeQuestions: number;
-  probeSamples: number;
-  minCorrect: number;
-  fractions: number[];
-  sweepSamples: number;
-  sweepBatch: number;
-  sequential: boolean;
-  tau: number;
-  band: [number, number];
-  poolTarget: number;
+/** What the selector is configured with: the run config's `selector` section, plus: */
+export type SelectorSettings = RunConfig['selector'] & {
   /** Size of the fresh "original" group sampled from each saturated question (the learner's G). */
   groupSize: number;
   /** Seed of the question stream. */
   questionSeed: number;
-}
+};
 
 /** A sweep under way: one saturated question's failure prefixes being measured. */
 export interface PendingSweep {
