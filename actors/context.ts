@@ -27,6 +27,8 @@ export interface ActorContext {
   readonly deadLetters: DeadLetterCounter;
   /** Emits once when the actor is asked to stop; every pipeline ends with takeUntil(stopping$). */
   readonly stopping$: Subject<void>;
+  /** True once a stop was requested (loops check it; a completed Subject is not `closed` in RxJS 7). */
+  stopRequested: boolean;
   /** Counters published with the heartbeat (and summed by `saturn up`). */
   readonly counters: Record<string, number>;
   /** Policy version this actor holds, for its heartbeat (-1 when none). */
@@ -60,6 +62,7 @@ export async function openActorContext(o: ActorStart): Promise<ActorContext> {
     log: rootLogger.child({ run: o.run, actor: o.kind, id: actorId }),
     deadLetters: new DeadLetterCounter(),
     stopping$: new Subject<void>(),
+    stopRequested: false,
     counters: {},
     policyVersion: -1,
     inFlight: 0,
@@ -124,11 +127,16 @@ export function count(ctx: ActorContext, name: string, by = 1): void {
 }
 
 /** Stops every pipeline, sends a last heartbeat and drains the connection. */
+/** Asks every pipeline and loop of the actor to stop (idempotent). */
+export function requestStop(ctx: ActorContext): void {
+  if (ctx.stopRequested) return;
+  ctx.stopRequested = true;
+  ctx.stopping$.next();
+  ctx.stopping$.complete();
+}
+
 export async function closeActorContext(ctx: ActorContext): Promise<void> {
-  if (!ctx.stopping$.closed) {
-    ctx.stopping$.next();
-    ctx.stopping$.complete();
-  }
+  requestStop(ctx);
   await heartbeat(ctx).catch(() => undefined);
   await ctx.nc.drain().catch(() => undefined);
 }

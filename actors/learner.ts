@@ -115,7 +115,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   const waitFor = async (s: number, ids: string[]) => {
     const started = Date.now();
     while (!ids.every((id) => arrived.has(id))) {
-      if (ctx.stopping$.closed) return false;
+      if (ctx.stopRequested) return false;
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, 1_000);
@@ -134,9 +134,11 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   };
 
   const loop = async () => {
-    while (step < o.maxSteps && !ctx.stopping$.closed) {
-      while (pool.size < lc.minPool && !ctx.stopping$.closed) await new Promise((r) => setTimeout(r, 250));
-      if (ctx.stopping$.closed) break;
+    while (step < o.maxSteps && !ctx.stopRequested) {
+      // minPool gates the first step only: later, a pool thinned by refreshes must not stall training.
+      const needed = step === 0 ? lc.minPool : 1;
+      while (pool.size < needed && !ctx.stopRequested) await new Promise((r) => setTimeout(r, 250));
+      if (ctx.stopRequested) break;
       const s = step + 1;
       if (!expected.has(s)) expected.set(s, await send(s));
       const ids = Array.from({ length: expected.get(s)! }, (_, i) => `train:s${s}:${i}`);

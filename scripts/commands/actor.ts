@@ -1,4 +1,4 @@
-import { closeActorContext, openActorContext, type ActorContext } from '../../actors/context.ts';
+import { closeActorContext, openActorContext, requestStop, type ActorContext } from '../../actors/context.ts';
 import { runControllerActor } from '../../actors/controller.ts';
 import { runLearnerActor } from '../../actors/learner.ts';
 import { runRolloutActor } from '../../actors/rollout.ts';
@@ -57,13 +57,10 @@ export async function run(argv: string[]): Promise<number> {
   await initBackend(flags.backend);
   const config = flags.config ? await loadRunConfig(flags.config) : ((await storedConfig(flags, runId)) ?? runConfig());
   const ctx = await openActorContext({ connect: connectOptions(flags), run: runId, config, kind, id: flags.id });
-  let stopping = false;
   const stop = () => {
-    if (stopping) return;
-    stopping = true;
+    if (ctx.stopRequested) return;
     ctx.log.info('stopping: draining');
-    ctx.stopping$.next();
-    ctx.stopping$.complete();
+    requestStop(ctx);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
