@@ -43,5 +43,5 @@ describe('faults', () => {
     expect(ledger.sum('rollout', 'redelivered'), 'the victim’s requests were redelivered').toBeGreaterThanOrEqual(1);
     const sent = ledger.sum('selector', 'sent') + ledger.sum('learner', 'sent');
     expect(ledger.perRequest.size + ledger.outstanding, 'no request lost').toBe(sent);
-  }, 300_000);
+  }, 480_000);
 });

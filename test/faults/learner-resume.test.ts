@@ -41,5 +41,5 @@ describe('faults', () => {
     expect(final.meta.step).toBe(6);
     expect(final.optimizer?.step).toBeGreaterThan(0);
     expect([...ledger.perRequest.values()].every((n) => n === 1)).toBe(true);
-  }, 300_000);
+  }, 480_000);
 });

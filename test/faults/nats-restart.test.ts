@@ -24,7 +24,7 @@ describe('faults', () => {
     await until(async () => Number(new TextDecoder().decode((await bus.state.get('learner.step'))?.value ?? new Uint8Array()) || 0) >= 1, 180_000, 'first step');
     await nc.close();
     await nats.server.restart();
-    const finished = await Promise.race([learner.exited, sleep(150_000).then(() => 'timeout' as const)]);
+    const finished = await Promise.race([learner.exited, sleep(240_000).then(() => 'timeout' as const)]);
     const logs = () => [learner, ...others].map((p) => `--- ${p.kind}\n${p.output().slice(-2500)}`).join('\n');
     expect(finished, logs()).toBe(0);
     await sleep(4_000);
@@ -43,5 +43,5 @@ describe('faults', () => {
     expect([...ledger.perRequest.values()].every((n) => n === 1)).toBe(true);
     const sent = ledger.sum('selector', 'sent') + ledger.sum('learner', 'sent');
     expect(ledger.perRequest.size + ledger.outstanding, 'no request lost').toBe(sent);
-  }, 300_000);
+  }, 480_000);
 });
