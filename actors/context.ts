@@ -137,6 +137,12 @@ export function requestStop(ctx: ActorContext): void {
 
 export async function closeActorContext(ctx: ActorContext): Promise<void> {
   requestStop(ctx);
-  await heartbeat(ctx).catch(() => undefined);
-  await ctx.nc.drain().catch(() => undefined);
+  await Promise.race([heartbeat(ctx).catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
+  // Drain is bounded: after a broker restart a pull may never be answered, and a stopping actor
+  // must not hang. Anything unacked is redelivered to another actor.
+  const drained = await Promise.race([ctx.nc.drain().then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+  if (!drained) {
+    ctx.log.warn('drain timed out; closing the connection');
+    await ctx.nc.close().catch(() => undefined);
+  }
 }

@@ -61,6 +61,11 @@ export async function run(argv: string[]): Promise<number> {
     if (ctx.stopRequested) return;
     ctx.log.info('stopping: draining');
     requestStop(ctx);
+    // Last resort: work in hand finishes or is redelivered; a stop never hangs the process.
+    setTimeout(() => {
+      ctx.log.warn({ counters: ctx.counters }, 'stop took over 30 s; exiting');
+      process.exit(0);
+    }, 30_000).unref();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
