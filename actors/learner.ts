@@ -91,13 +91,13 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
       error: (e) => ctx.log.error({ err: e }, 'result consumer failed'),
     });
 
-  const sent = new Map<string, PlannedGroup>();
+  const sent = new Map<string, PlannedGroup & { prompt: Int32Array }>();
   const send = async (s: number) => {
     const entries = [...pool.values()];
     const plan = planStep(s, entries, lc, mulberry32(s * 7919 + 1));
     for (const g of plan) {
-      sent.set(g.requestId, g);
       const msg = rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id: g.requestId, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: Math.max(0, version - lc.maxStaleness) });
+      sent.set(g.requestId, { ...g, prompt: msg.prompt });
       await durably(ctx, 'train request', () => publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), msg));
       count(ctx, 'sent');
     }
@@ -206,9 +206,9 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
 }
 
 /** The prompt tokens a result continued: from the request this learner sent, or rebuilt from its pool entry (after a resume). */
-function promptOf(result: RolloutResult, sent: Map<string, PlannedGroup>, pool: Map<string, PoolEntry>, ctx: ActorContext): Int32Array | undefined {
+function promptOf(result: RolloutResult, sent: Map<string, { prompt: Int32Array }>, pool: Map<string, PoolEntry>, ctx: ActorContext): Int32Array | undefined {
   const g = sent.get(result.requestId);
-  if (g) return rolloutRequest(ctx.task, ctx.config.sampling, { run: ctx.run, kind: 'train', id: g.requestId, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: 0 }).prompt;
+  if (g) return g.prompt;
   const entry = [...pool.values()].find((e) => e.questionId === result.questionId);
   if (!entry) return undefined;
   const original = result.groupId.startsWith('original:');

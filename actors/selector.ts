@@ -1,4 +1,3 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import { concatMap, defaultIfEmpty, from, interval, lastValueFrom, merge, takeUntil } from 'rxjs';
 import { decodeOrDeadLetter } from '../src/bus/decode-or-dead-letter.ts';
 import { SeenSet } from '../src/bus/idempotency.ts';
@@ -69,7 +68,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
     await durably(ctx, 'cursor', () => bus.state.put(CURSOR_KEY, String(state.nextQuestion)));
   };
 
-  const handle = async (msg: JsMsg, r: RolloutResult) => {
+  const handle = async (r: RolloutResult) => {
     if (!seen.add(`${r.kind}:${r.id}`)) {
       count(ctx, 'duplicates');
       return;
@@ -87,7 +86,6 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
       const g = parseEntryGroup(r.groupId);
       if (g) await execute(onTrainResult(state, { questionId: g.questionId, generation: g.generation, rewards, policyVersion: r.policyVersion }, now));
     }
-    void msg;
   };
 
   // Refresh requests from the controller (or a person): re-probe and rebuild the named entries.
@@ -148,7 +146,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
       decodeOrDeadLetter('rollout.result', sink),
       concatMap(({ msg, value }) =>
         from(
-          handle(msg, value).then(
+          handle(value).then(
             () => msg.ack(),
             (e) => {
               ctx.log.error({ err: e }, 'result handling failed');

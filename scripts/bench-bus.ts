@@ -1,7 +1,7 @@
 // `saturn bench bus`: request → result round trips through saturn's bus layer against the same
 // pattern written directly with @nats-io/jetstream (same server, same payloads, same run), and
 // rollout tokens/s with 1 vs 2 rollout actor processes.
-import { AckPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Packr } from 'msgpackr';
@@ -162,7 +162,6 @@ export async function run(argv: string[]): Promise<number> {
     const runId = 'bench';
     const bus = await setupRun(nc, runId, { duplicateWindowMs: 10_000 });
     const js = jetstream(nc);
-    void AckPolicy;
     const n = flags['round-trips'];
     // Alternate the two so drift in machine speed hits both equally; report the medians.
     const saturn: number[] = [];

@@ -1,4 +1,3 @@
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { RunBus } from '../../src/bus/setup.ts';
 import { decode } from '../../src/protocol/codec.ts';
 import type { RunCollector } from '../../src/run/summary.ts';
@@ -8,8 +7,7 @@ import type { RunCollector } from '../../src/run/summary.ts';
  * request ids in the results stream), outstanding (still in the work queue), redelivered (served
  * more than once), dead-lettered, and lost = sent − completed − outstanding.
  */
-export async function countRequests(nc: NatsConnection, bus: RunBus, c: RunCollector) {
-  void nc;
+export async function countRequests(bus: RunBus, c: RunCollector) {
   const ids = new Set<string>();
   const info = await bus.jsm.streams.info(bus.names.streams.results);
   if (info.state.messages > 0) {

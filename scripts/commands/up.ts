@@ -119,7 +119,7 @@ export async function run(argv: string[]): Promise<number> {
 
     const saved = await bus.weights.getBlob(CHECKPOINT_OBJECT);
     const after = flags['skip-eval'] || !saved ? undefined : evaluate(loadCheckpoint(saved).policy, config);
-    const requests = await countRequests(nc, bus, collector);
+    const requests = await countRequests(bus, collector);
     const summary = {
       run: runId,
       nats: url,

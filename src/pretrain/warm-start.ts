@@ -3,7 +3,7 @@ import { GradientPool } from '../model/gradient-pool.ts';
 import type { Policy } from '../model/policy.ts';
 import { mulberry32 } from '../tasks/rng.ts';
 import type { Task } from '../tasks/types.ts';
-import { packBatch, traceSequence, type MaskedSequence } from './batch.ts';
+import { packBatch, traceSequence } from './batch.ts';
 import type { WarmStartConfig } from './config.ts';
 import { learningRate } from './schedule.ts';
 import { parallelSupervisedStep } from './supervised-step.ts';
@@ -70,4 +70,3 @@ function shard<T>(items: T[], parts: number): T[][] {
   return Array.from({ length: parts }, (_, i) => items.slice(i * size, (i + 1) * size)).filter((s) => s.length > 0);
 }
 
-export type { MaskedSequence };

@@ -4,12 +4,12 @@ import { decode } from '../../src/protocol/codec.ts';
 import type { MessageByType, MessageType } from '../../src/protocol/messages.ts';
 
 /** Every message of a stream (optionally only one subject), decoded as `type`; undecodable ones are skipped. */
-export async function readStream<T extends MessageType>(nc: NatsConnection, stream: string, type: T, subject?: string): Promise<Array<MessageByType[T] & { streamSubject: string }>> {
+export async function readStream<T extends MessageType>(nc: NatsConnection, stream: string, type: T): Promise<Array<MessageByType[T] & { streamSubject: string }>> {
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(stream);
   const out: Array<MessageByType[T] & { streamSubject: string }> = [];
   if (!info.state.messages) return out;
-  const consumer = await jetstream(nc).consumers.get(stream, subject ? { filter_subjects: [subject] } : {});
+  const consumer = await jetstream(nc).consumers.get(stream);
   let left = info.state.messages;
   while (left > 0) {
     const batch = await consumer.fetch({ max_messages: Math.min(left, 500), expires: 1_000 });
