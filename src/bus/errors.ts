@@ -46,6 +46,21 @@ export class BusSetupError extends SaturnError {
   }
 }
 
+/** A run that the broker does not know: its metrics stream (created by every actor at start) is missing. */
+export class RunNotFoundError extends SaturnError {
+  override name = 'RunNotFoundError';
+  constructor(
+    readonly run: string,
+    /** The server asked, as the client sees it (`host:port`). */
+    readonly server: string,
+    /** The stream whose absence shows it. */
+    readonly stream: string,
+  ) {
+    // Retryable: the run may not have started yet.
+    super(`run "${run}" not found on NATS at ${server}: no stream ${stream} (wrong run id or server, or the run has not started)`, { retryable: true });
+  }
+}
+
 /** A JetStream publish that was not acknowledged by the server. */
 export class BusPublishError extends SaturnError {
   override name = 'BusPublishError';

@@ -10,6 +10,7 @@ export {
   BusSetupError,
   NatsServerNotFoundError,
   NatsServerStartError,
+  RunNotFoundError,
   WeightsFetchError,
 } from './errors.ts';
 export { CONNECT_DEFAULTS, connectBus, type BusConnectOptions } from './connect.ts';
@@ -23,6 +24,7 @@ export {
   type SetupOptions,
 } from './setup.ts';
 export { consume$, subscribe$, type Consume$Options } from './observable.ts';
+export { metrics$, type Metrics$Options } from './metrics.ts';
 export { publishCore, publishJs, type PublishJsOptions } from './publish.ts';
 export { DeadLetterCounter, deadLetter, type DeadLetterInput } from './dead-letter.ts';
 export { decodeOrDeadLetter, type DeadLetterSink, type Decoded, type RawMsg } from './decode-or-dead-letter.ts';

@@ -10,6 +10,11 @@ export interface GroupFamily {
   meanReward: number;
 }
 
+/** The cause of a refresh event (`refresh.<cause>` records, published by the controller), else undefined. */
+export function refreshCause(r: MetricsRecord): string | undefined {
+  return r.name.startsWith('refresh.') ? r.name.slice('refresh.'.length) : undefined;
+}
+
 /** Folds the run's metrics stream into what the summary and the live view show. Bounded state. */
 export class RunCollector {
   private readonly families = { original: { n: 0, informative: 0, std: 0, mean: 0 }, prefix: { n: 0, informative: 0, std: 0, mean: 0 } };
@@ -20,14 +25,15 @@ export class RunCollector {
   lastStep = 0;
 
   add(r: MetricsRecord): void {
+    const cause = refreshCause(r);
     if (r.name === 'groups.original' || r.name === 'groups.prefix') {
       const f = this.families[r.name === 'groups.original' ? 'original' : 'prefix'];
       f.n += 1;
       f.informative += r.values.informative ?? 0;
       f.std += r.values.std ?? 0;
       f.mean += r.values.mean ?? 0;
-    } else if (r.name.startsWith('refresh.')) {
-      this.refreshes.push({ cause: r.name.slice('refresh.'.length), step: r.step, questions: r.values.questions ?? 0 });
+    } else if (cause !== undefined) {
+      this.refreshes.push({ cause, step: r.step, questions: r.values.questions ?? 0 });
     } else if (r.name.startsWith('actor.')) {
       this.actors.set(`${r.name}:${r.values.actorPid}`, r.values);
     } else {

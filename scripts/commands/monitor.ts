@@ -1,0 +1,133 @@
+import type { Observable } from 'rxjs';
+import { connectBus } from '../../src/bus/connect.ts';
+import { DeadLetterCounter } from '../../src/bus/dead-letter.ts';
+import type { RawMsg } from '../../src/bus/decode-or-dead-letter.ts';
+import { metrics$ } from '../../src/bus/metrics.ts';
+import { parseFlags } from '../../src/cli/flags.ts';
+import { connectOptions, NATS_FLAGS } from '../../src/cli/nats-flags.ts';
+import { SaturnError } from '../../src/errors.ts';
+import { rootLogger } from '../../src/log.ts';
+import { decode } from '../../src/protocol/codec.ts';
+import { checkRunId } from '../../src/protocol/subjects.ts';
+import { RunCollector } from '../../src/run/summary.ts';
+import { refreshLine, statusLine } from './up-status.ts';
+
+/** Where `saturn nats` listens; `saturn up` logs the URL of its embedded server at start. */
+const DEFAULT_NATS = 'nats://127.0.0.1:4222';
+
+const SPEC = {
+  ...NATS_FLAGS,
+  nats: { ...NATS_FLAGS.nats, default: DEFAULT_NATS },
+  run: { type: 'string', description: 'run id (required)' },
+  json: { type: 'boolean', description: 'every metrics record as one JSON line on stdout (NaN and ±∞ print as null)', default: false },
+  replay: { type: 'boolean', description: 'start from the first record the run’s metrics stream keeps, then follow live ones', default: false },
+} as const;
+
+/** Stdout as a live view: on a terminal the status line is redrawn in place, events scroll above it. */
+function liveOutput(out: NodeJS.WriteStream) {
+  const tty = out.isTTY;
+  let status = '';
+  return {
+    /** A line that stays (a refresh event, a JSON record). */
+    event(line: string) {
+      out.write(tty ? `\r\x1b[2K${line}\n${status}` : `${line}\n`);
+    },
+    /** The latest status, replacing the previous one on a terminal. */
+    status(line: string) {
+      status = line;
+      out.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
+    },
+    end() {
+      if (tty && status) out.write('\n');
+    },
+  };
+}
+
+/**
+ * `saturn monitor`: a read-only view of a running run's metrics. Prints a status line each
+ * second while records arrive and a line per refresh event, or (`--json`) each record as a JSON
+ * line. Malformed records are counted and skipped — an observer never dead-letters. Stops on
+ * SIGINT/SIGTERM (unsubscribe, drain, exit 0).
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { flags, positionals } = parseFlags('monitor', argv, SPEC);
+  if (positionals.length) throw new SaturnError(`monitor: unexpected argument ${JSON.stringify(positionals[0])} (give the run id with --run)`);
+  if (!flags.run) throw new SaturnError('--run: required (the run id)');
+  const runId = checkRunId(flags.run, '--run');
+  const log = rootLogger.child({ command: 'monitor', run: runId });
+
+  const nc = await connectBus({ ...connectOptions(flags), name: `monitor-${runId}` });
+  let source: Observable<RawMsg>;
+  try {
+    source = await metrics$(nc, runId, { replay: flags.replay });
+  } catch (e) {
+    await nc.close();
+    throw e;
+  }
+
+  // The view's clock starts when the monitor does, or, on a replay, at the first record kept.
+  let t0 = flags.replay ? undefined : Date.now();
+  const seconds = (ts: number) => Math.max(0, (ts - (t0 ??= ts)) / 1000);
+  const collector = new RunCollector();
+  const malformed = new DeadLetterCounter(); // counted only: this is no actor's edge
+  const out = liveOutput(process.stdout);
+  let records = 0;
+  let shown = 0;
+
+  let finish!: (why: { code: number; reason: string }) => void;
+  const ended = new Promise<{ code: number; reason: string }>((resolve) => (finish = resolve));
+  const onSignal = (signal: NodeJS.Signals) => finish({ code: 0, reason: signal });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  // `saturn monitor --json | head` closes stdout: that is a normal end too.
+  process.stdout.on('error', () => finish({ code: 0, reason: 'stdout closed' }));
+
+  const subscription = source.subscribe({
+    next: (m) => {
+      const r = decode(m.data, 'metrics.record');
+      if (!r.ok) {
+        malformed.count(r.code);
+        // The first one is news; the rest are in the count.
+        log[malformed.total === 1 ? 'warn' : 'debug']({ subject: m.subject, reason: r.reason }, 'malformed metrics record skipped');
+        return;
+      }
+      records += 1;
+      if (flags.json) return out.event(JSON.stringify(r.value));
+      collector.add(r.value);
+      const event = refreshLine(r.value, seconds(r.value.ts));
+      if (event) out.event(event);
+    },
+    error: (e: unknown) => finish({ code: 1, reason: `metrics subscription failed: ${(e as Error).message ?? e}` }),
+    complete: () => finish({ code: 1, reason: 'the connection to NATS closed' }),
+  });
+  await nc.flush();
+  log.info({ nats: flags.nats, replay: flags.replay }, 'monitoring');
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') log.warn({ server: s.server }, 'NATS connection lost; reconnecting');
+      if (s.type === 'reconnect') log.info({ server: s.server }, 'NATS reconnected');
+    }
+  })();
+
+  const ticker = flags.json
+    ? undefined
+    : setInterval(() => {
+        if (records === shown) return;
+        shown = records;
+        out.status(`${statusLine(collector, undefined, seconds(Date.now()))}${malformed.total ? ` | malformed ${malformed.total}` : ''}`);
+      }, 1_000);
+
+  const { code, reason } = await ended;
+  subscription.unsubscribe();
+  clearInterval(ticker);
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  out.end();
+  // Bounded, like an actor's: a monitor asked to stop never hangs on a broker that is gone.
+  const drained = await Promise.race([nc.drain().then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref())]);
+  if (!drained) await nc.close().catch(() => undefined);
+  const summary = { records, malformed: malformed.total, malformedByCause: malformed.byCause() };
+  if (code === 0) log.info({ ...summary, reason }, 'monitor stopped');
+  else log.error({ ...summary }, `monitor stopped: ${reason}`);
+  return code;
+}
