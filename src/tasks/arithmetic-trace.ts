@@ -1,11 +1,17 @@
 /**
  * The written scratchpad of the addition task, and supervised traces of it.
  *
- * For `37+85+19=` the completion is `037+085=0122;0122+019=0141;#141`: each step adds the
+ * For `37+85+19=` the completion is `0037+085=0122;0122+019=0141;#141`: each step adds the
  * running sum and the next operand, every number zero-padded to a fixed width, each step closed
  * by `;`, and the unpadded answer after `#`. The fixed width is the point: a prototype learnt
  * this format in minutes where the unpadded one stayed near chance, because every digit lands
  * at the same offset in every step.
+ *
+ * The first operand is padded to the running sum's width, so every step, and every redo after
+ * a `!`, has the same layout and fills the same-sized slot. With the first operand one column
+ * narrower, a redo of step 1 landed one column off the slots the policy had learnt to add in,
+ * and the policy failed it ~95 % of the time: conditioned accuracy fell as a cliff right after
+ * the `!` (8 of 24 saturated questions had a prefix in the τ band; with one layout, 18 of 24).
  */
 import { TaskOptionError } from './errors.ts';
 import { randInt, type Rng } from './rng.ts';
@@ -13,9 +19,9 @@ import type { Trace } from './types.ts';
 
 /** Widths of the zero-padded numbers of a scratchpad. */
 export interface ScratchpadLayout {
-  /** Width of an operand copy: `digits + 1`. */
+  /** Width of an added operand: `digits + 1`. */
   operandWidth: number;
-  /** Width of a running sum: `digits + 2` up to 9 operands, wider beyond. */
+  /** Width of a running sum (and of the first operand): `digits + 2` up to 9 operands, wider beyond. */
   sumWidth: number;
 }
 
@@ -23,8 +29,6 @@ export interface ScratchpadLayout {
 interface Step {
   left: number;
   right: number;
-  /** The first step's left is an operand copy, later ones a running sum. */
-  leftWidth: number;
 }
 
 /**
@@ -49,7 +53,7 @@ export function parseAdditionPrompt(prompt: string): { operands: number[]; digit
   return { operands: texts.map(Number), digits: Math.max(...texts.map((t) => t.length)) };
 }
 
-/** The scratchpad steps of `prompt`, without their `;` terminators: `['037+085=0122', …]`. */
+/** The scratchpad steps of `prompt`, without their `;` terminators: `['0037+085=0122', …]`. */
 export function scratchpadSteps(prompt: string): string[] {
   const { steps, layout } = plan(prompt);
   return steps.map((step) => formatStep(step, layout));
@@ -66,7 +70,7 @@ export function writeScratchpad(prompt: string): string {
  * A correct trace of `prompt` for supervised warm start. With probability `repairProbability`
  * one step, picked uniformly, is first written with exactly one wrong digit (picked uniformly
  * over the step's digit characters, replaced by one of the 9 other digits), closed by `!`, and
- * then redone correctly: `037+085=0132!037+085=0122;0122+019=0141;#141`. A slip in an operand
+ * then redone correctly: `0037+085=0132!0037+085=0122;0122+019=0141;#141`. A slip in an operand
  * copy is carried into that step's result, as an honest mistake would be.
  *
  * The loss mask is 0 exactly on the characters of the wrong step that differ from the redone
@@ -111,7 +115,7 @@ export function arithmeticTrace(prompt: string, rng: Rng, repairProbability = 0,
 
 /**
  * A misleading start for `prompt`: its first step written with one wrong digit (as in a repair
- * trace) and left open, e.g. `037+085=0132`. A policy that learnt to repair can still write `!`.
+ * trace) and left open, e.g. `0037+085=0132`. A policy that learnt to repair can still write `!`.
  */
 export function misleadingStart(prompt: string, rng: Rng): string {
   const { steps, layout } = plan(prompt);
@@ -124,15 +128,15 @@ function plan(prompt: string): { steps: Step[]; layout: ScratchpadLayout; sum: n
   const steps: Step[] = [];
   let sum = operands[0];
   for (let i = 1; i < operands.length; i++) {
-    steps.push({ left: sum, right: operands[i], leftWidth: i === 1 ? layout.operandWidth : layout.sumWidth });
+    steps.push({ left: sum, right: operands[i] });
     sum += operands[i];
   }
   return { steps, layout, sum };
 }
 
 function formatStep(step: Step, layout: ScratchpadLayout): string {
-  const { left, right, leftWidth } = step;
-  return `${pad(left, leftWidth)}+${pad(right, layout.operandWidth)}=${pad(left + right, layout.sumWidth)}`;
+  const { left, right } = step;
+  return `${pad(left, layout.sumWidth)}+${pad(right, layout.operandWidth)}=${pad(left + right, layout.sumWidth)}`;
 }
 
 /** `step` written with one wrong digit, its result consistent with a wrong operand. */
@@ -144,10 +148,10 @@ function slip(step: Step, layout: ScratchpadLayout, rng: Rng): string {
   if (digit >= Number(text[at])) digit += 1; // uniform over the 9 digits other than the right one
   const swapped = text.slice(0, at) + digit + text.slice(at + 1);
 
-  const rightStart = step.leftWidth + 1;
+  const rightStart = layout.sumWidth + 1;
   const rightEnd = rightStart + layout.operandWidth;
-  if (at < step.leftWidth) {
-    return formatStep({ ...step, left: Number(swapped.slice(0, step.leftWidth)) }, layout);
+  if (at < layout.sumWidth) {
+    return formatStep({ ...step, left: Number(swapped.slice(0, layout.sumWidth)) }, layout);
   }
   if (at < rightEnd) {
     return formatStep({ ...step, right: Number(swapped.slice(rightStart, rightEnd)) }, layout);

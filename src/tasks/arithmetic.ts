@@ -40,7 +40,7 @@ export const arithmeticTokenizer: Tokenizer = charTokenizer(ARITHMETIC_ALPHABET)
 
 /**
  * An addition task. Questions are `37+85+19=` with answer `141`; `trace` writes the scratchpad
- * `037+085=0122;0122+019=0141;#141`; `verify` reads the number after the last `#`.
+ * `0037+085=0122;0122+019=0141;#141`; `verify` reads the number after the last `#`.
  *
  * @example
  * const task = arithmeticTask({ splits: { ...ARITHMETIC_SPLITS, huge: { operands: 6, digits: 4 } } });

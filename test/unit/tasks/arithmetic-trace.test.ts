@@ -31,9 +31,9 @@ function parseStep(step: string) {
 
 describe('arithmetic trace', () => {
   it('arithmetic trace - writes the fixed-width scratchpad', () => {
-    expect(task.trace!(q, mulberry32(0)).completion).toBe('037+085=0122;0122+019=0141;#141');
-    expect(scratchpadSteps('37+85+19=')).toEqual(['037+085=0122', '0122+019=0141']);
-    expect(writeScratchpad('5+7=')).toBe('05+07=012;#12');
+    expect(task.trace!(q, mulberry32(0)).completion).toBe('0037+085=0122;0122+019=0141;#141');
+    expect(scratchpadSteps('37+85+19=')).toEqual(['0037+085=0122', '0122+019=0141']);
+    expect(writeScratchpad('5+7=')).toBe('005+07=012;#12');
   });
 
   it('arithmetic trace - widths keep a spare leading zero, widening past 9 operands', () => {

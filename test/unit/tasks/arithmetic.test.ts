@@ -74,18 +74,18 @@ describe('arithmetic options', () => {
 
 describe('arithmetic verify', () => {
   it('arithmetic verify - the right answer after the last # scores 1', () => {
-    expect(task.verify(q, '037+085=0122;0122+019=0141;#141')).toBe(1);
+    expect(task.verify(q, '0037+085=0122;0122+019=0141;#141')).toBe(1);
     expect(task.verify(q, '#141')).toBe(1);
     expect(task.verify(q, '#0141')).toBe(1);
     expect(task.verify(q, '#999;#141')).toBe(1);
     expect(task.verify(q, '#141;junk')).toBe(1);
-    expect(task.verify(q, '037+085=0132!037+085=0122;0122+019=0141;#141')).toBe(1);
+    expect(task.verify(q, '0037+085=0132!0037+085=0122;0122+019=0141;#141')).toBe(1);
   });
 
   it('arithmetic verify - wrong or unparsable answers score 0', () => {
-    expect(task.verify(q, '037+085=0122;0122+019=0142;#142')).toBe(0);
+    expect(task.verify(q, '0037+085=0122;0122+019=0142;#142')).toBe(0);
     expect(task.verify(q, '#141;#142')).toBe(0);
-    expect(task.verify(q, '037+085=0122;0122+019=0141;')).toBe(0);
+    expect(task.verify(q, '0037+085=0122;0122+019=0141;')).toBe(0);
     expect(task.verify(q, '#')).toBe(0);
     expect(task.verify(q, '#;141')).toBe(0);
     expect(task.verify(q, '')).toBe(0);
