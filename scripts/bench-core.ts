@@ -47,7 +47,7 @@ function matmulGflops(m: number, k: number, n: number): number {
     const c = tf.matMul(a, b);
     c.dataSync();
     c.dispose();
-  }, 3);
+  }, 10);
   tf.dispose([a, b]);
   return (2 * m * k * n) / seconds / 1e9;
 }
