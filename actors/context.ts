@@ -2,6 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { interval, Subject, takeUntil } from 'rxjs';
+import { drainOrClose, within } from '../src/bus/close.ts';
 import { connectBus, type BusConnectOptions } from '../src/bus/connect.ts';
 import { DeadLetterCounter, deadLetter } from '../src/bus/dead-letter.ts';
 import { publishCore } from '../src/bus/publish.ts';
@@ -137,12 +138,6 @@ export function requestStop(ctx: ActorContext): void {
 
 export async function closeActorContext(ctx: ActorContext): Promise<void> {
   requestStop(ctx);
-  await Promise.race([heartbeat(ctx).catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
-  // Drain is bounded: after a broker restart a pull may never be answered, and a stopping actor
-  // must not hang. Anything unacked is redelivered to another actor.
-  const drained = await Promise.race([ctx.nc.drain().then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
-  if (!drained) {
-    ctx.log.warn('drain timed out; closing the connection');
-    await ctx.nc.close().catch(() => undefined);
-  }
+  await within(heartbeat(ctx).catch(() => undefined), 2_000, undefined);
+  if (!(await drainOrClose(ctx.nc))) ctx.log.warn('drain timed out; connection closed');
 }

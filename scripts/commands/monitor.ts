@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import { drainOrClose } from '../../src/bus/close.ts';
 import { connectBus } from '../../src/bus/connect.ts';
 import { DeadLetterCounter } from '../../src/bus/dead-letter.ts';
 import type { RawMsg } from '../../src/bus/decode-or-dead-letter.ts';
@@ -124,8 +125,7 @@ export async function run(argv: string[]): Promise<number> {
   process.off('SIGTERM', onSignal);
   out.end();
   // Bounded, like an actor's: a monitor asked to stop never hangs on a broker that is gone.
-  const drained = await Promise.race([nc.drain().then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref())]);
-  if (!drained) await nc.close().catch(() => undefined);
+  await drainOrClose(nc);
   const summary = { records, malformed: malformed.total, malformedByCause: malformed.byCause() };
   if (code === 0) log.info({ ...summary, reason }, 'monitor stopped');
   else log.error({ ...summary }, `monitor stopped: ${reason}`);

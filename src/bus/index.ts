@@ -13,6 +13,7 @@ export {
   RunNotFoundError,
   WeightsFetchError,
 } from './errors.ts';
+export { drainOrClose, within } from './close.ts';
 export { CONNECT_DEFAULTS, connectBus, type BusConnectOptions } from './connect.ts';
 export { ensureConsumer, ensureStream, type ConsumerSpec, type StreamSpec } from './ensure.ts';
 export {
