@@ -3,7 +3,7 @@ import { subscribe$ } from '../src/bus/observable.ts';
 import { decode, encode } from '../src/protocol/codec.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { PoolEntry } from '../src/pool/entry.ts';
-import { driftDecision, INITIAL_CONTROLLER_STATE, onStepSignal, type ControllerState, type RefreshDecision } from '../src/refresh/policy.ts';
+import { driftDecision, INITIAL_CONTROLLER_STATE, onStepSignal, refreshSignal, type ControllerState, type RefreshDecision } from '../src/refresh/policy.ts';
 import { count, publishMetrics, quarantine, type ActorContext } from './context.ts';
 
 /**
@@ -58,7 +58,7 @@ export async function runControllerActor(ctx: ActorContext): Promise<Promise<voi
           (async () => {
             const rec = decode(m.data, 'metrics.record');
             if (!rec.ok) return quarantine(ctx, m.subject, m.data, rec.reason);
-            const signal = { step: rec.value.step, meanRewardStd: rec.value.values.meanRewardStd ?? 0, informativeShare: rec.value.values.informativeShare ?? 0 };
+            const signal = refreshSignal(rec.value);
             const r = onStepSignal(state, signal, config.refresh);
             state = r.state;
             if (r.decision) await refresh(r.decision);

@@ -27,6 +27,16 @@ export interface VarianceRecord {
   /** meanRewardStd averaged over the last `window` steps. */
   windowMeanRewardStd: number;
   windowInformativeShare: number;
+  /**
+   * The same two figures over this step's prefix groups alone (NaN when it had none): the signal
+   * a refresh can act on. Original-question groups are mostly all-correct by design, so mixing
+   * them in would read as "prefixes have gone stale" whenever originals are part of the step.
+   */
+  prefixMeanRewardStd: number;
+  prefixInformativeShare: number;
+  /** And over the original-question groups alone (NaN when it had none). */
+  originalMeanRewardStd: number;
+  originalInformativeShare: number;
 }
 
 /**
@@ -45,8 +55,9 @@ export function varianceRecords(window: number): OperatorFunction<StepGroups, Va
             const std = Math.sqrt(g.rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, g.rewards.length));
             return { groupId: g.groupId, source: g.source, mean, std, n: g.rewards.length };
           });
-          const meanRewardStd = average(groups.map((g) => g.std));
-          const informativeShare = average(groups.map((g) => (g.std > 0 ? 1 : 0)));
+          const { meanRewardStd, informativeShare } = spread(groups);
+          const prefix = spread(groups.filter((g) => g.source === 'prefix'), NaN);
+          const original = spread(groups.filter((g) => g.source === 'original'), NaN);
           const recent = [...acc.recent, { meanRewardStd, informativeShare }].slice(-window);
           const record: VarianceRecord = {
             step: s.step,
@@ -56,6 +67,10 @@ export function varianceRecords(window: number): OperatorFunction<StepGroups, Va
             zeroVarianceShare: groups.length ? 1 - informativeShare : 0,
             windowMeanRewardStd: average(recent.map((r) => r.meanRewardStd)),
             windowInformativeShare: average(recent.map((r) => r.informativeShare)),
+            prefixMeanRewardStd: prefix.meanRewardStd,
+            prefixInformativeShare: prefix.informativeShare,
+            originalMeanRewardStd: original.meanRewardStd,
+            originalInformativeShare: original.informativeShare,
           };
           return { recent, record };
         },
@@ -63,6 +78,12 @@ export function varianceRecords(window: number): OperatorFunction<StepGroups, Va
       ),
       map((s) => s.record),
     );
+}
+
+/** Mean reward std and informative share of `groups` (`empty` for both when there are none). */
+function spread(groups: Array<{ std: number }>, empty = 0): { meanRewardStd: number; informativeShare: number } {
+  if (!groups.length) return { meanRewardStd: empty, informativeShare: empty };
+  return { meanRewardStd: average(groups.map((g) => g.std)), informativeShare: average(groups.map((g) => (g.std > 0 ? 1 : 0))) };
 }
 
 function average(values: number[]): number {

@@ -17,7 +17,8 @@ export function statusLine(c: RunCollector, maxSteps: number | undefined, second
   return [
     `[${Math.round(seconds)}s] step ${c.lastStep}${maxSteps === undefined ? '' : `/${maxSteps}`}`,
     `pool ${pool.size ?? 0} (p̂ ${num(pool.meanPHat)}, in band ${pct(pool.inBandShare)})`,
-    `prefix groups: std ${num(v.meanRewardStd)} window ${num(v.windowMeanRewardStd)} informative ${pct(prefix.informativeShare)}`,
+    `step groups: std ${num(v.meanRewardStd)} window ${num(v.windowMeanRewardStd)}`,
+    `prefix groups: std ${num(prefix.meanRewardStd)} informative ${pct(prefix.informativeShare)}`,
     `originals: std ${num(original.meanRewardStd)} informative ${pct(original.informativeShare)}`,
     `reward ${num(learner.rewardMean)} kl ${num(learner.approxKl, 4)}`,
     `refreshes ${c.refreshes.length}`,

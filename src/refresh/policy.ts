@@ -44,6 +44,21 @@ export interface StepSignal {
   informativeShare: number;
 }
 
+/**
+ * The signal of a `metrics.variance` record's values: its prefix groups' figures when the step
+ * had any, else all groups'. Originals are excluded because a refresh cannot change them, and
+ * their near-zero std would otherwise keep the window under threshold.
+ */
+export function refreshSignal(r: { step: number; values: Record<string, number> }): StepSignal {
+  const v = r.values;
+  const prefix = Number.isFinite(v.prefixMeanRewardStd) && Number.isFinite(v.prefixInformativeShare);
+  return {
+    step: r.step,
+    meanRewardStd: (prefix ? v.prefixMeanRewardStd : v.meanRewardStd) ?? 0,
+    informativeShare: (prefix ? v.prefixInformativeShare : v.informativeShare) ?? 0,
+  };
+}
+
 export type RefreshCause = 'low-reward-std' | 'low-informative-share' | 'drift';
 
 export interface RefreshDecision {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { foldObservation, type PoolEntry } from '../../../src/pool/entry.ts';
-import { driftDecision, INITIAL_CONTROLLER_STATE, onStepSignal, refreshConfig } from '../../../src/refresh/policy.ts';
+import { driftDecision, INITIAL_CONTROLLER_STATE, onStepSignal, refreshConfig, refreshSignal } from '../../../src/refresh/policy.ts';
 
 describe('refresh policy', () => {
   const c = refreshConfig({ windowSteps: 3, minMeanRewardStd: 0.3, minInformativeShare: 0.5, cooldownSteps: 2 });
@@ -28,6 +28,13 @@ describe('refresh policy', () => {
       expect(r.decision).toBeUndefined();
     }
     expect(onStepSignal(state, { step: 5, meanRewardStd: 0.45, informativeShare: 0.1 }, c).decision?.cause).toBe('low-informative-share');
+  });
+
+  it('refresh policy - the signal is the prefix groups, all groups only when a step had none', () => {
+    const mixed = { meanRewardStd: 0.3, informativeShare: 0.7, prefixMeanRewardStd: 0.42, prefixInformativeShare: 0.9 };
+    expect(refreshSignal({ step: 4, values: mixed })).toEqual({ step: 4, meanRewardStd: 0.42, informativeShare: 0.9 });
+    const originalsOnly = { meanRewardStd: 0.05, informativeShare: 0.2, prefixMeanRewardStd: NaN, prefixInformativeShare: NaN };
+    expect(refreshSignal({ step: 5, values: originalsOnly })).toEqual({ step: 5, meanRewardStd: 0.05, informativeShare: 0.2 });
   });
 
   it('refresh policy - drift names only entries whose interval left the band', () => {

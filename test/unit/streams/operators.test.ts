@@ -23,6 +23,30 @@ describe('stream operators', () => {
     });
   });
 
+  it('variance - prefix and original groups also get figures of their own', () => {
+    const step: StepGroups = {
+      step: 1,
+      groups: [
+        { groupId: 'p1', source: 'prefix', rewards: [1, 0, 1, 0] },
+        { groupId: 'p2', source: 'prefix', rewards: [1, 1, 0, 1] },
+        { groupId: 'o1', source: 'original', rewards: [1, 1, 1, 1] },
+      ],
+    };
+    const prefixOnly: StepGroups = { step: 2, groups: [{ groupId: 'p3', source: 'prefix', rewards: [0, 1] }] };
+    scheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold('ab|', { a: step, b: prefixOnly }).pipe(varianceRecords(4))).toBe('ab|', {
+        a: expect.objectContaining({
+          meanRewardStd: (0.5 + Math.sqrt(3 / 16)) / 3,
+          prefixMeanRewardStd: (0.5 + Math.sqrt(3 / 16)) / 2,
+          prefixInformativeShare: 1,
+          originalMeanRewardStd: 0,
+          originalInformativeShare: 0,
+        }),
+        b: expect.objectContaining({ prefixMeanRewardStd: 0.5, originalMeanRewardStd: NaN, originalInformativeShare: NaN }),
+      });
+    });
+  });
+
   it('staleness - results more than maxStaleness versions behind are dropped and reported', () => {
     const stale: number[] = [];
     scheduler().run(({ cold, expectObservable }) => {
