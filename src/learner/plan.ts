@@ -1,4 +1,4 @@
-import { drawEntries } from '../pool/draw.ts';
+import { drawSlots } from '../pool/draw.ts';
 import { entryGroupId, type PoolEntry } from '../pool/entry.ts';
 import type { Question } from '../tasks/types.ts';
 
@@ -15,24 +15,24 @@ export interface PlannedGroup {
 }
 
 /**
- * The groups of training step `step`: prefix-conditioned prompts drawn from the pool (favouring
- * informative entries), and a share of original questions taken from the same pool's questions.
+ * The groups of training step `step`: `promptsPerStep − round(promptsPerStep · originalShare)`
+ * prefix-conditioned prompts drawn from the pool (favouring informative entries; an entry is
+ * repeated only when the pool is thinner than the step), and the rest original questions taken
+ * from the pool's questions. Repeats of an entry share its group id, so GRPO normalises them as
+ * one larger group of the same prompt.
  */
 export function planStep(step: number, pool: PoolEntry[], o: { promptsPerStep: number; groupSize: number; originalShare: number }, rng: () => number): PlannedGroup[] {
   const originals = Math.round(o.promptsPerStep * o.originalShare);
-  const drawn = drawEntries(pool, o.promptsPerStep, rng);
-  return drawn.map((e, i) => {
-    const original = i < originals;
-    const question = { id: e.questionId, split: e.split, prompt: e.prompt, answer: e.answer };
-    return {
-      requestId: `train:s${step}:${i}`,
-      groupId: original ? `original:${e.questionId}` : entryGroupId(e),
-      source: original ? 'original' : 'prefix',
-      question,
-      prefix: original ? [] : e.prefix,
-      n: o.groupSize,
-    };
-  });
+  const prefixed = drawSlots(pool, o.promptsPerStep - originals, rng).map((e) => ({ e, original: false }));
+  const plain = drawSlots(pool, originals, rng).map((e) => ({ e, original: true }));
+  return [...plain, ...prefixed].map(({ e, original }, i) => ({
+    requestId: `train:s${step}:${i}`,
+    groupId: original ? `original:${e.questionId}` : entryGroupId(e),
+    source: original ? 'original' : 'prefix',
+    question: { id: e.questionId, split: e.split, prompt: e.prompt, answer: e.answer },
+    prefix: original ? [] : e.prefix,
+    n: o.groupSize,
+  }));
 }
 
 /** The step a training request id belongs to (`train:s<step>:<i>`), or undefined. */

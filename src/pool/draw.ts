@@ -17,3 +17,14 @@ export function drawEntries(entries: PoolEntry[], count: number, rng: () => numb
   }
   return drawn;
 }
+
+/**
+ * Exactly `count` entries (none from an empty pool): rounds of {@link drawEntries}, so every
+ * entry is drawn once before any is drawn twice. A thin pool (just after a refresh, say) then
+ * gives one prefix several groups instead of leaving training slots empty.
+ */
+export function drawSlots(entries: PoolEntry[], count: number, rng: () => number): PoolEntry[] {
+  const drawn: PoolEntry[] = [];
+  while (entries.length && drawn.length < count) drawn.push(...drawEntries(entries, count - drawn.length, rng));
+  return drawn;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { planStep, stepOfRequest } from '../../../src/learner/plan.ts';
+import type { PoolEntry } from '../../../src/pool/entry.ts';
+import { mulberry32 } from '../../../src/tasks/rng.ts';
+
+const entry = (questionId: string, pHat = 0.5): PoolEntry => ({
+  questionId, split: 'easy', prompt: '1+2+3=', answer: '6', prefix: [3, 4], prefixText: '00', fraction: 0.3,
+  sourceFailure: '0', selection: { successes: 16, trials: 32 }, pHat, low: 0.3, high: 0.7, observations: 32,
+  recent: [{ successes: 16, trials: 32, policyVersion: 0 }], policyVersion: 0, generation: 2, createdAt: 0, updatedAt: 0,
+});
+const options = { promptsPerStep: 8, groupSize: 16, originalShare: 0.25 };
+
+describe('learner plan', () => {
+  it('learner plan - a full pool gives distinct prefixes and the configured share of originals', () => {
+    const pool = 'abcdefghij'.split('').map((q) => entry(q));
+    const plan = planStep(3, pool, options, mulberry32(1));
+    const prefixed = plan.filter((g) => g.source === 'prefix');
+    expect(prefixed).toHaveLength(6);
+    expect(new Set(prefixed.map((g) => g.groupId)).size).toBe(6);
+    expect(prefixed.every((g) => g.prefix.length === 2 && g.groupId.endsWith('#2'))).toBe(true);
+    const originals = plan.filter((g) => g.source === 'original');
+    expect(originals).toHaveLength(2);
+    expect(originals.every((g) => g.prefix.length === 0 && g.groupId.startsWith('original:'))).toBe(true);
+    expect(plan.map((g) => g.requestId)).toEqual(plan.map((_, i) => `train:s3:${i}`));
+    expect(plan.every((g) => stepOfRequest(g.requestId) === 3 && g.n === 16)).toBe(true);
+  });
+
+  it('learner plan - a thin pool repeats its prefixes instead of turning their slots into originals', () => {
+    const plan = planStep(0, [entry('only')], options, mulberry32(2));
+    expect(plan.filter((g) => g.source === 'prefix').map((g) => g.groupId)).toEqual(Array(6).fill('only#2'));
+    expect(plan.filter((g) => g.source === 'original')).toHaveLength(2);
+    expect(planStep(0, [], options, mulberry32(2))).toEqual([]);
+  });
+
+  it('learner plan - the same step and pool give the same plan (a resumed learner re-sends the same requests)', () => {
+    const pool = 'abcde'.split('').map((q, i) => entry(q, 0.2 + i * 0.15));
+    expect(planStep(7, pool, options, mulberry32(7))).toEqual(planStep(7, pool, options, mulberry32(7)));
+  });
+});
