@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/backend.ts';
+import { within } from '../../src/bus/close.ts';
 import { connectBus } from '../../src/bus/connect.ts';
 import { NatsServer } from '../../src/bus/nats-server.ts';
 import { subscribe$ } from '../../src/bus/observable.ts';
@@ -80,6 +81,8 @@ export async function run(argv: string[]): Promise<number> {
     await bus.state.put('config', JSON.stringify(config));
     const backend = await initBackend(flags.backend);
     log.info({ run: runId, nats: url, backend, config }, 'run starting');
+    // The embedded server's port is picked at start, so say how to watch or join this run.
+    process.stderr.write(`watch it live: saturn monitor --run ${runId} --nats ${url}\nadd a rollout actor: saturn actor rollout --run ${runId} --nats ${url}\n`);
 
     const before = flags['skip-eval'] ? undefined : evaluate((await loadCheckpointFile(config.checkpoint)).policy, config);
 
@@ -112,7 +115,7 @@ export async function run(argv: string[]): Promise<number> {
     clearInterval(ticker);
     if (tty) process.stderr.write('\n');
     stopAll('SIGTERM');
-    await Promise.race([Promise.all(children.map((c) => c.exit)), new Promise((r) => setTimeout(r, 20_000))]);
+    await within(Promise.all(children.map((c) => c.exit)), 20_000, undefined);
     stopAll('SIGKILL');
     await new Promise((r) => setTimeout(r, 300)); // the actors' last heartbeats
     metrics.unsubscribe();
