@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../src/backend.ts';
 import { within } from '../../src/bus/close.ts';
+import { decodeOrDeadLetter } from '../../src/bus/decode-or-dead-letter.ts';
 import { connectBus } from '../../src/bus/connect.ts';
 import { NatsServer } from '../../src/bus/nats-server.ts';
 import { subscribe$ } from '../../src/bus/observable.ts';
@@ -17,7 +18,6 @@ import { evaluateSplits, type SplitAccuracy } from '../../src/evaluate/accuracy.
 import { rootLogger } from '../../src/log.ts';
 import { loadCheckpoint, loadCheckpointFile } from '../../src/model/checkpoint.ts';
 import type { Policy } from '../../src/model/policy.ts';
-import { decode } from '../../src/protocol/codec.ts';
 import { checkRunId } from '../../src/protocol/subjects.ts';
 import { loadRunConfig, type RunConfig } from '../../src/run/config.ts';
 import { RunCollector } from '../../src/run/summary.ts';
@@ -87,10 +87,11 @@ export async function run(argv: string[]): Promise<number> {
     const before = flags['skip-eval'] ? undefined : evaluate((await loadCheckpointFile(config.checkpoint)).policy, config);
 
     const collector = new RunCollector();
-    const metrics = subscribe$(nc, bus.names.subjects.allMetrics).subscribe((m) => {
-      const r = decode(m.data, 'metrics.record');
-      if (r.ok) collector.add(r.value);
-    });
+    // saturn up reads every metrics subject, so it is the receiver that dead-letters malformed
+    // records on them (a bad `metrics.variance` record is dead-lettered by the controller too).
+    const metrics = subscribe$(nc, bus.names.subjects.allMetrics)
+      .pipe(decodeOrDeadLetter('metrics.record', { js: bus.js, run: runId, actor: `up-${runId}` }))
+      .subscribe(({ value }) => collector.add(value));
     const tty = process.stderr.isTTY;
     const ticker = setInterval(() => {
       const line = statusLine(collector, flags['max-steps'], (performance.now() - started) / 1000);
