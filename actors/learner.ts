@@ -11,6 +11,7 @@ import { loadCheckpoint, loadCheckpointFile, serializeCheckpoint } from '../src/
 import type { Policy } from '../src/model/policy.ts';
 import type { RolloutResult } from '../src/protocol/messages.ts';
 import type { PoolEntry } from '../src/pool/entry.ts';
+import { inBand } from '../src/prefix/index.ts';
 import { parseEntryGroup } from '../src/selector/step.ts';
 import { rolloutRequest } from '../src/run/requests.ts';
 import { mulberry32 } from '../src/tasks/rng.ts';
@@ -94,7 +95,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   const sent = new Map<string, PlannedGroup & { prompt: Int32Array }>();
   const send = async (s: number) => {
     const entries = [...pool.values()];
-    const plan = planStep(s, entries, lc, mulberry32(s * 7919 + 1));
+    const plan = planStep(s, entries, { ...lc, band: config.selector.band }, mulberry32(s * 7919 + 1));
     for (const g of plan) {
       const msg = rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id: g.requestId, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: Math.max(0, version - lc.maxStaleness) });
       sent.set(g.requestId, { ...g, prompt: msg.prompt });
@@ -133,11 +134,23 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
     return true;
   };
 
+  // Every step wants minPool entries in the τ band: training faster than the selector finds
+  // prefixes only re-trains the few left, whose p̂ the policy has already pushed out of band. It
+  // waits at most poolWaitSeconds for them (the first step without limit), then trains on what
+  // there is (at least one entry), so a slow selector never stalls the run.
+  const waitForPool = async (first: boolean) => {
+    const started = Date.now();
+    const usable = () => [...pool.values()].filter((e) => inBand(e.pHat, config.selector.band)).length;
+    const patient = () => first || Date.now() - started < lc.poolWaitSeconds * 1000;
+    while (!ctx.stopRequested && (pool.size === 0 || (usable() < lc.minPool && patient()))) await new Promise((r) => setTimeout(r, 250));
+    const waited = (Date.now() - started) / 1000;
+    if (waited >= 1) ctx.log.info({ waitedSeconds: +waited.toFixed(1), inBand: usable(), pool: pool.size }, 'waited for the pool');
+    ctx.counters.poolWaitSeconds = (ctx.counters.poolWaitSeconds ?? 0) + waited;
+  };
+
   const loop = async () => {
     while (step < o.maxSteps && !ctx.stopRequested) {
-      // minPool gates the first step only: later, a pool thinned by refreshes must not stall training.
-      const needed = step === 0 ? lc.minPool : 1;
-      while (pool.size < needed && !ctx.stopRequested) await new Promise((r) => setTimeout(r, 250));
+      await waitForPool(step === 0);
       if (ctx.stopRequested) break;
       const s = step + 1;
       if (!expected.has(s)) expected.set(s, await send(s));

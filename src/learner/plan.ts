@@ -21,9 +21,14 @@ export interface PlannedGroup {
  * from the pool's questions. Repeats of an entry share its group id, so GRPO normalises them as
  * one larger group of the same prompt.
  */
-export function planStep(step: number, pool: PoolEntry[], o: { promptsPerStep: number; groupSize: number; originalShare: number }, rng: () => number): PlannedGroup[] {
+export function planStep(
+  step: number,
+  pool: PoolEntry[],
+  o: { promptsPerStep: number; groupSize: number; originalShare: number; band?: readonly [number, number] },
+  rng: () => number,
+): PlannedGroup[] {
   const originals = Math.round(o.promptsPerStep * o.originalShare);
-  const prefixed = drawSlots(pool, o.promptsPerStep - originals, rng).map((e) => ({ e, original: false }));
+  const prefixed = drawSlots(pool, o.promptsPerStep - originals, rng, o.band).map((e) => ({ e, original: false }));
   const plain = drawSlots(pool, originals, rng).map((e) => ({ e, original: true }));
   return [...plain, ...prefixed].map(({ e, original }, i) => ({
     requestId: `train:s${step}:${i}`,

@@ -1,15 +1,18 @@
+import { DEFAULT_BAND, inBand } from '../prefix/index.ts';
 import type { PoolEntry } from './entry.ts';
 
 /**
  * Draws `count` entries for the next training step, favouring the informative ones: weight
- * p̂(1 − p̂) + floor, so an entry drifting towards 0 or 1 is drawn less but never starved
- * (it still needs observations to be refreshed). Without replacement while entries last.
+ * p̂(1 − p̂) + floor inside the τ band, floor alone outside it. An entry the policy has learnt
+ * past (p̂ drifting to 1) is drawn ~10× less than one at 0.5, but never starved: it still needs
+ * observations before the controller can see it drifted and have it rebuilt. Without
+ * replacement while entries last.
  */
-export function drawEntries(entries: PoolEntry[], count: number, rng: () => number, floor = 0.02): PoolEntry[] {
+export function drawEntries(entries: PoolEntry[], count: number, rng: () => number, band: readonly [number, number] = DEFAULT_BAND, floor = 0.02): PoolEntry[] {
   const left = [...entries];
   const drawn: PoolEntry[] = [];
   while (drawn.length < count && left.length) {
-    const weights = left.map((e) => e.pHat * (1 - e.pHat) + floor);
+    const weights = left.map((e) => (inBand(e.pHat, band) ? e.pHat * (1 - e.pHat) : 0) + floor);
     let u = rng() * weights.reduce((a, b) => a + b, 0);
     let i = 0;
     while (i < left.length - 1 && (u -= weights[i]!) > 0) i++;
@@ -23,8 +26,8 @@ export function drawEntries(entries: PoolEntry[], count: number, rng: () => numb
  * entry is drawn once before any is drawn twice. A thin pool (just after a refresh, say) then
  * gives one prefix several groups instead of leaving training slots empty.
  */
-export function drawSlots(entries: PoolEntry[], count: number, rng: () => number): PoolEntry[] {
+export function drawSlots(entries: PoolEntry[], count: number, rng: () => number, band: readonly [number, number] = DEFAULT_BAND): PoolEntry[] {
   const drawn: PoolEntry[] = [];
-  while (entries.length && drawn.length < count) drawn.push(...drawEntries(entries, count - drawn.length, rng));
+  while (entries.length && drawn.length < count) drawn.push(...drawEntries(entries, count - drawn.length, rng, band));
   return drawn;
 }

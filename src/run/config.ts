@@ -63,8 +63,12 @@ export interface RunConfig {
     publishEvery: number;
     /** Checkpoint every k steps (and at stop). */
     checkpointEvery: number;
-    /** Entries the pool must hold before the first step (later steps need one). */
+    /**
+     * Entries in the τ band the pool should hold before each step. The first step waits for
+     * them; later steps wait at most poolWaitSeconds, then train on what there is (≥ 1 entry).
+     */
     minPool: number;
+    poolWaitSeconds: number;
     grpo: GrpoConfig;
   };
   refresh: RefreshConfig;
@@ -102,6 +106,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     publishEvery: 1,
     checkpointEvery: 5,
     minPool: 4,
+    poolWaitSeconds: 20,
     grpo: grpoConfig({ learningRate: 5e-5 }),
   },
   refresh: refreshConfig(),
@@ -128,6 +133,7 @@ export function runConfig(overrides: DeepPartial<RunConfig> = {}): RunConfig {
   for (const f of ['promptsPerStep', 'groupSize', 'publishEvery', 'checkpointEvery', 'minPool'] as const) positive(c.learner[f], `learner.${f}`);
   check(c.learner.groupSize >= 2, 'learner.groupSize', 'at least 2 (advantages are relative to the group)', c.learner.groupSize);
   check(c.learner.originalShare >= 0 && c.learner.originalShare <= 1, 'learner.originalShare', 'a number in [0, 1]', c.learner.originalShare);
+  check(c.learner.poolWaitSeconds >= 0, 'learner.poolWaitSeconds', 'a number ≥ 0', c.learner.poolWaitSeconds);
   check(Number.isInteger(c.learner.maxStaleness) && c.learner.maxStaleness >= 0, 'learner.maxStaleness', 'an integer ≥ 0', c.learner.maxStaleness);
   c.learner.grpo = grpoConfig(c.learner.grpo);
   c.refresh = refreshConfig(c.refresh);

@@ -16,7 +16,7 @@ export const SMALL_RUN = {
   checkpoint: 'checkpoints/arithmetic.ckpt',
   rollout: { actors: 2, concurrency: 4, maxRows: 256, ackWaitSeconds: 3 },
   selector: { probeQuestions: 16, probeSamples: 32, sweepSamples: 16, sweepBatch: 8, poolTarget: 6 },
-  learner: { promptsPerStep: 4, groupSize: 8, minPool: 2, checkpointEvery: 1, publishEvery: 1, maxStaleness: 2, grpo: { epochs: 1, minibatchSize: 32 } },
+  learner: { promptsPerStep: 4, groupSize: 8, minPool: 2, poolWaitSeconds: 3, checkpointEvery: 1, publishEvery: 1, maxStaleness: 2, grpo: { epochs: 1, minibatchSize: 32 } },
   heartbeatSeconds: 0.5,
 };
 

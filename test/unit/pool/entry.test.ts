@@ -41,4 +41,14 @@ describe('pool entry', () => {
     const two = drawEntries(entries, 5, rng);
     expect(new Set(two.map((e) => e.questionId)).size).toBe(3);
   });
+
+  it('pool entry - an entry just outside the τ band is drawn far less than one just inside', () => {
+    const entries = [entry({ questionId: 'in', pHat: 0.7 }), entry({ questionId: 'out', pHat: 0.8 })];
+    const rng = mulberry32(3);
+    const counts = { in: 0, out: 0 } as Record<string, number>;
+    for (let i = 0; i < 2000; i++) counts[drawEntries(entries, 1, rng)[0]!.questionId]! += 1;
+    // weights 0.21 + 0.02 against 0.02: ~11x; p̂(1 − p̂) alone would give 1.3x
+    expect(counts.in!).toBeGreaterThan(counts.out! * 6);
+    expect(counts.out!).toBeGreaterThan(0);
+  });
 });
