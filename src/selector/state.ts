@@ -33,6 +33,9 @@ export interface SelectorCounters {
   sweepsDone: number;
   selectedInBand: number;
   selectedOutOfBand: number;
+  /** Of those, how many had their candidate closest to τ above the band, and how many below it. */
+  outOfBandAbove: number;
+  outOfBandBelow: number;
   sweepRollouts: number;
   rebuilt: number;
   retired: number;
@@ -54,7 +57,7 @@ export function initialSelectorState(pool: PoolEntry[] = [], nextQuestion = 0): 
     probing: new Map(),
     sweeps: new Map(),
     nextQuestion,
-    counters: { probed: 0, saturated: 0, notSaturated: 0, sweepsDone: 0, selectedInBand: 0, selectedOutOfBand: 0, sweepRollouts: 0, rebuilt: 0, retired: 0 },
+    counters: { probed: 0, saturated: 0, notSaturated: 0, sweepsDone: 0, selectedInBand: 0, selectedOutOfBand: 0, outOfBandAbove: 0, outOfBandBelow: 0, sweepRollouts: 0, rebuilt: 0, retired: 0 },
   };
 }
 

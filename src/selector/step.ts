@@ -9,10 +9,16 @@ import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } fr
 
 const ORIGINAL = 'original:';
 
-/** Probes new questions while pool + work in progress is below the pool target. */
+/**
+ * Probes new questions while the pool's in-band entries plus work in progress are below the pool
+ * target. Entries whose p̂ has left the band do not count: they wait for the controller to have
+ * them rebuilt, and the learner hardly draws them, so counting them would stop the supply exactly
+ * when the policy has learnt past its prefixes. The whole pool stays under twice the target.
+ */
 export function topUp(s: SelectorState, c: SelectorSettings, task: Task): SelectorOutput[] {
-  const busy = s.pool.size + s.sweeps.size + s.probing.size;
-  const want = Math.min(c.probeQuestions, c.poolTarget - busy);
+  const inProgress = s.sweeps.size + s.probing.size;
+  const usable = [...s.pool.values()].filter((e) => inBand(e.pHat, c.band)).length;
+  const want = Math.min(c.probeQuestions, c.poolTarget - usable - inProgress, 2 * c.poolTarget - s.pool.size - inProgress);
   if (want <= 0 || s.probing.size >= c.probeQuestions) return [];
   const questions = task.generate(c.split, s.nextQuestion + want, c.questionSeed).slice(s.nextQuestion);
   s.nextQuestion += want;
@@ -104,6 +110,10 @@ export function onSweepResult(s: SelectorState, c: SelectorSettings, r: { questi
   const previous = s.pool.get(r.questionId);
   if (!chosen || !inBand(chosen.successes / chosen.trials, c.band)) {
     s.counters.selectedOutOfBand += 1;
+    // Which side tells the operator what to change: above, the policy recovers from every cut
+    // (it has learnt these failures); below, the failure is a cliff (no cut leaves a chance).
+    if (chosen && chosen.successes / chosen.trials > c.band[1]) s.counters.outOfBandAbove += 1;
+    else s.counters.outOfBandBelow += 1;
     if (!previous) return [];
     s.pool.delete(r.questionId);
     s.counters.retired += 1;

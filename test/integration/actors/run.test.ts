@@ -54,6 +54,7 @@ describe('actor system', () => {
     const pool = metrics.filter((m) => m.name === 'pool').at(-1)!;
     expect(pool.values.selectedInBand).toBeGreaterThanOrEqual(2);
     expect(pool.values.selectedOutOfBand + pool.values.selectedInBand).toBe(pool.values.sweepsDone);
+    expect(pool.values.outOfBandAbove + pool.values.outOfBandBelow).toBe(pool.values.selectedOutOfBand);
 
     for (const p of [...rollouts, selector, controller]) p.child.kill('SIGTERM');
     const codes = await Promise.all([...rollouts, selector, controller].map((p) => p.exited));

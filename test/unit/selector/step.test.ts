@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseSweepGroup, topUp } from '../../../src/selector/step.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings } from '../../../src/selector/state.ts';
 import { resolveTask } from '../../../src/tasks/index.ts';
+import type { PoolEntry } from '../../../src/pool/entry.ts';
 
 const task = resolveTask('arithmetic');
 const settings: SelectorSettings = {
@@ -54,6 +55,20 @@ describe('selector step', () => {
     const retired = onProbeResult(s, settings, task, { questionId: q.id, groupId: again[0]!.groupId, rewards: rewards(32, 32), completions: [] });
     expect(retired).toEqual([{ type: 'pool-delete', questionId: q.id, reason: 'solved' }]);
     expect(s.pool.size).toBe(0);
+  });
+
+  it('selector - entries that left the band do not count towards the pool target, up to twice the target', () => {
+    const pooled = (id: string, pHat: number): PoolEntry => ({
+      questionId: id, split: 'easy', prompt: '1+2+3=', answer: '6', prefix: [3], prefixText: '0', fraction: 0.3, sourceFailure: '0',
+      selection: { successes: 16, trials: 32 }, pHat, low: pHat - 0.1, high: pHat + 0.1, observations: 48, recent: [],
+      policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0,
+    });
+    const inBandPool = initialSelectorState(['a', 'b', 'c', 'd'].map((id) => pooled(id, 0.5)));
+    expect(requests(topUp(inBandPool, settings, task))).toHaveLength(0);
+    const learntPast = initialSelectorState(['a', 'b', 'c'].map((id) => pooled(id, 0.95)).concat(pooled('d', 0.5)));
+    expect(requests(topUp(learntPast, settings, task))).toHaveLength(3);
+    const crowded = initialSelectorState(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id) => pooled(id, 0.95)));
+    expect(requests(topUp(crowded, settings, task))).toHaveLength(1); // 7 entries + 1 probe = 2 × target
   });
 
   it('selector - a question that is not saturated is dropped, duplicates are ignored', () => {
