@@ -38,7 +38,7 @@ export interface WarmStartConfig {
 }
 
 export const DEFAULT_WARM_START: WarmStartConfig = {
-  steps: 2400,
+  steps: 2200,
   batchSize: 32,
   learningRate: 1e-3,
   warmupSteps: 100,
