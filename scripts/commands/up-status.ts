@@ -1,8 +1,10 @@
 import type { MetricsRecord } from '../../src/protocol/messages.ts';
-import { refreshCause, type RunCollector } from '../../src/run/summary.ts';
+import { refreshCause, type GroupFamily, type RunCollector } from '../../src/run/summary.ts';
 
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : `${Math.round(x * 100)}%`);
 const num = (x: number | undefined, digits = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
+
+const family = (f: GroupFamily) => (f.groups ? `std ${num(f.meanRewardStd)} informative ${pct(f.informativeShare)}` : 'none yet');
 
 /**
  * One line of live progress (`saturn up` on stderr, `saturn monitor` on stdout). `maxSteps` is
@@ -18,8 +20,8 @@ export function statusLine(c: RunCollector, maxSteps: number | undefined, second
     `[${Math.round(seconds)}s] step ${c.lastStep}${maxSteps === undefined ? '' : `/${maxSteps}`}`,
     `pool ${pool.size ?? 0} (p̂ ${num(pool.meanPHat)}, in band ${pct(pool.inBandShare)})`,
     `step groups: std ${num(v.meanRewardStd)} window ${num(v.windowMeanRewardStd)}`,
-    `prefix groups: std ${num(prefix.meanRewardStd)} informative ${pct(prefix.informativeShare)}`,
-    `originals: std ${num(original.meanRewardStd)} informative ${pct(original.informativeShare)}`,
+    `prefix groups: ${family(prefix)}`,
+    `originals: ${family(original)}`,
     `reward ${num(learner.rewardMean)} kl ${num(learner.approxKl, 4)}`,
     `refreshes ${c.refreshes.length}`,
     `rollouts ${c.counter('handled', 'rollout')} dead ${c.counter('deadLettered')}`,
