@@ -35,6 +35,8 @@ export interface ActorContext {
   /** Policy version this actor holds, for its heartbeat (-1 when none). */
   policyVersion: number;
   inFlight: number;
+  /** Work started by a pipeline that a stop must let finish (see {@link finishBeforeStop}). */
+  readonly unfinished: Set<Promise<unknown>>;
 }
 
 export interface ActorStart {
@@ -67,6 +69,7 @@ export async function openActorContext(o: ActorStart): Promise<ActorContext> {
     counters: {},
     policyVersion: -1,
     inFlight: 0,
+    unfinished: new Set(),
   };
   interval(o.config.heartbeatSeconds * 1000)
     .pipe(takeUntil(ctx.stopping$))
@@ -136,8 +139,22 @@ export function requestStop(ctx: ActorContext): void {
   ctx.stopping$.complete();
 }
 
+/**
+ * Marks `work` as something a stop waits for (bounded) before the actor's final heartbeat.
+ * For work a pipeline starts from a timer or a subscription whose `takeUntil` does not wait for it.
+ */
+export function finishBeforeStop<T>(ctx: ActorContext, work: Promise<T>): Promise<T> {
+  ctx.unfinished.add(work);
+  const forget = () => ctx.unfinished.delete(work);
+  work.then(forget, forget);
+  return work;
+}
+
 export async function closeActorContext(ctx: ActorContext): Promise<void> {
   requestStop(ctx);
+  // A publish in flight when the stop came counts itself after it lands: the final heartbeat
+  // must come after it, or the run's ledger shows a request nobody reported sending.
+  await within(Promise.allSettled([...ctx.unfinished]), 10_000, undefined);
   await within(heartbeat(ctx).catch(() => undefined), 2_000, undefined);
   if (!(await drainOrClose(ctx.nc))) ctx.log.warn('drain timed out; connection closed');
 }

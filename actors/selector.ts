@@ -12,7 +12,7 @@ import { poolKey, rolloutRequest } from '../src/run/requests.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
 import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, topUp } from '../src/selector/step.ts';
 import { hashString } from '../src/tasks/rng.ts';
-import { count, durably, publishMetrics, quarantine, type ActorContext } from './context.ts';
+import { count, durably, finishBeforeStop, publishMetrics, quarantine, type ActorContext } from './context.ts';
 
 const CURSOR_KEY = 'selector.cursor';
 
@@ -45,7 +45,8 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
   };
   await refreshVersion();
 
-  const execute = async (outputs: SelectorOutput[]) => {
+  const execute = (outputs: SelectorOutput[]) => finishBeforeStop(ctx, publishOutputs(outputs));
+  const publishOutputs = async (outputs: SelectorOutput[]) => {
     for (const o of outputs) {
       if (o.type === 'request') {
         const r = o.request;
@@ -115,7 +116,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
   // Keep the pool topped up and report it.
   interval(500)
     .pipe(
-      concatMap(() => from(refreshVersion().then(() => execute(topUp(state, settings, task))))),
+      concatMap(() => from(refreshVersion().then(() => (ctx.stopRequested ? undefined : execute(topUp(state, settings, task)))))),
       takeUntil(ctx.stopping$),
     )
     .subscribe({ error: (e) => ctx.log.error({ err: e }, 'top-up failed') });
