@@ -65,12 +65,14 @@ export function foldObservation(entry: PoolEntry, o: Observation, now: number): 
 }
 
 /**
- * True when the entry's p̂ has left the band with enough evidence: its whole Wilson interval lies
- * outside [low, high] and it rests on at least `minTrials` recent trials.
+ * True when the entry's p̂ has left the band with enough evidence: the Wilson interval (at `z`)
+ * of its recent trials lies wholly outside [low, high] and rests on at least `minTrials` trials.
  */
-export function driftedOutOfBand(entry: PoolEntry, band: readonly [number, number], minTrials: number): boolean {
+export function driftedOutOfBand(entry: PoolEntry, band: readonly [number, number], minTrials: number, z = 1.96): boolean {
   const trials = entry.recent.reduce((a, r) => a + r.trials, 0);
-  return trials >= minTrials && (entry.high < band[0] || entry.low > band[1]);
+  if (trials < minTrials) return false;
+  const w = wilsonInterval(entry.recent.reduce((a, r) => a + r.successes, 0), trials, z);
+  return w.high < band[0] || w.low > band[1];
 }
 
 /** The training group id of an entry: the generation makes groups of a rebuilt entry distinct. */

@@ -11,8 +11,13 @@ export interface RefreshConfig {
   minInformativeShare: number;
   /** A pool entry is rebuilt when its Wilson interval leaves this band… */
   band: [number, number];
-  /** …resting on at least this many recent trials. */
+  /** …resting on at least this many recent trials… */
   driftMinTrials: number;
+  /**
+   * …at this z (1: ~84 % one-sided). Looser than the selector's 1.96 on purpose: a false drift
+   * costs one re-probe, a missed one leaves the learner drawing a prefix it has learnt past.
+   */
+  driftZ: number;
   /** Steps after a refresh during which no other global refresh fires (the new prefixes need time to show). */
   cooldownSteps: number;
 }
@@ -23,6 +28,7 @@ export const DEFAULT_REFRESH: RefreshConfig = {
   minInformativeShare: 0.6,
   band: [0.25, 0.75],
   driftMinTrials: 32,
+  driftZ: 1,
   cooldownSteps: 6,
 };
 
@@ -33,6 +39,7 @@ export function refreshConfig(o: Partial<RefreshConfig> = {}): RefreshConfig {
   check(c.minInformativeShare >= 0 && c.minInformativeShare <= 1, 'refresh.minInformativeShare', 'a number in [0, 1]', c.minInformativeShare);
   check(c.band[0] >= 0 && c.band[0] < c.band[1] && c.band[1] <= 1, 'refresh.band', '[low, high] with 0 ≤ low < high ≤ 1', c.band);
   check(Number.isInteger(c.driftMinTrials) && c.driftMinTrials > 0, 'refresh.driftMinTrials', 'a positive integer', c.driftMinTrials);
+  check(c.driftZ > 0, 'refresh.driftZ', 'a number > 0', c.driftZ);
   check(Number.isInteger(c.cooldownSteps) && c.cooldownSteps >= 0, 'refresh.cooldownSteps', 'an integer ≥ 0', c.cooldownSteps);
   return c;
 }
@@ -99,7 +106,7 @@ export function onStepSignal(state: ControllerState, s: StepSignal, c: RefreshCo
 
 /** Entries whose p̂ has left the band with enough evidence: each is rebuilt on its own. */
 export function driftDecision(entries: PoolEntry[], step: number, c: RefreshConfig, alreadyRefreshing: ReadonlySet<string>): RefreshDecision | undefined {
-  const drifted = entries.filter((e) => !alreadyRefreshing.has(e.questionId) && driftedOutOfBand(e, c.band, c.driftMinTrials));
+  const drifted = entries.filter((e) => !alreadyRefreshing.has(e.questionId) && driftedOutOfBand(e, c.band, c.driftMinTrials, c.driftZ));
   if (!drifted.length) return undefined;
   return {
     cause: 'drift',

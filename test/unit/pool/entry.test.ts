@@ -30,6 +30,10 @@ describe('pool entry', () => {
     e = foldObservation(entry({ recent: [] }), { successes: 31, trials: 32, policyVersion: 1 }, 0);
     expect(driftedOutOfBand(e, [0.25, 0.75], 32)).toBe(true);
     expect(driftedOutOfBand(e, [0.25, 0.75], 64)).toBe(false);
+    // 27/32 = 0.84: outside the band at z = 1 (low 0.77), not yet at z = 1.96 (low 0.68)
+    const learnt = foldObservation(entry({ recent: [] }), { successes: 27, trials: 32, policyVersion: 1 }, 0);
+    expect(driftedOutOfBand(learnt, [0.25, 0.75], 32, 1)).toBe(true);
+    expect(driftedOutOfBand(learnt, [0.25, 0.75], 32)).toBe(false);
   });
 
   it('pool entry - draws favour informative entries and never repeat', () => {
