@@ -10,8 +10,7 @@ import type { AdamW } from '../src/model/adamw.ts';
 import { loadCheckpoint, loadCheckpointFile, serializeCheckpoint } from '../src/model/checkpoint.ts';
 import type { Policy } from '../src/model/policy.ts';
 import type { RolloutResult } from '../src/protocol/messages.ts';
-import type { PoolEntry } from '../src/pool/entry.ts';
-import { inBand } from '../src/prefix/index.ts';
+import { countInBand, type PoolEntry } from '../src/pool/entry.ts';
 import { parseEntryGroup } from '../src/selector/step.ts';
 import { rolloutRequest } from '../src/run/requests.ts';
 import { mulberry32 } from '../src/tasks/rng.ts';
@@ -140,7 +139,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   // there is (at least one entry), so a slow selector never stalls the run.
   const waitForPool = async (first: boolean) => {
     const started = Date.now();
-    const usable = () => [...pool.values()].filter((e) => inBand(e.pHat, config.selector.band)).length;
+    const usable = () => countInBand(pool.values(), config.selector.band);
     const patient = () => first || Date.now() - started < lc.poolWaitSeconds * 1000;
     while (!ctx.stopRequested && (pool.size === 0 || (usable() < lc.minPool && patient()))) await new Promise((r) => setTimeout(r, 250));
     const waited = (Date.now() - started) / 1000;

@@ -7,7 +7,7 @@ import { latestWeights } from '../src/bus/weights.ts';
 import { decode, encode } from '../src/protocol/codec.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { RolloutResult } from '../src/protocol/messages.ts';
-import type { PoolEntry } from '../src/pool/entry.ts';
+import { countInBand, type PoolEntry } from '../src/pool/entry.ts';
 import { poolKey, rolloutRequest } from '../src/run/requests.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
 import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, topUp } from '../src/selector/step.ts';
@@ -124,13 +124,12 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
     .pipe(takeUntil(ctx.stopping$))
     .subscribe(() => {
       const pHats = [...state.pool.values()].map((e) => e.pHat);
-      const inBand = pHats.filter((p) => p >= settings.band[0] && p <= settings.band[1]).length;
       publishMetrics(ctx, 'pool', 0, {
         size: pHats.length,
         meanPHat: pHats.length ? pHats.reduce((a, b) => a + b, 0) / pHats.length : NaN,
         minPHat: pHats.length ? Math.min(...pHats) : NaN,
         maxPHat: pHats.length ? Math.max(...pHats) : NaN,
-        inBandShare: pHats.length ? inBand / pHats.length : NaN,
+        inBandShare: pHats.length ? countInBand(state.pool.values(), settings.band) / pHats.length : NaN,
         sweeps: state.sweeps.size,
         probing: state.probing.size,
         ...state.counters,

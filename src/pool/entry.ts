@@ -1,4 +1,4 @@
-import { wilsonInterval } from '../prefix/index.ts';
+import { inBand, wilsonInterval } from '../prefix/index.ts';
 
 /** One observation of a prefix: a group of rollouts continued from it and how many were correct. */
 export interface Observation {
@@ -78,4 +78,11 @@ export function driftedOutOfBand(entry: PoolEntry, band: readonly [number, numbe
 /** The training group id of an entry: the generation makes groups of a rebuilt entry distinct. */
 export function entryGroupId(entry: Pick<PoolEntry, 'questionId' | 'generation'>): string {
   return `${entry.questionId}#${entry.generation}`;
+}
+
+/** How many of `entries` have p̂ inside `band`: the pool's usable supply of prefixes. */
+export function countInBand(entries: Iterable<PoolEntry>, band: readonly [number, number]): number {
+  let n = 0;
+  for (const e of entries) if (inBand(e.pHat, band)) n++;
+  return n;
 }

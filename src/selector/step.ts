@@ -1,5 +1,5 @@
 import { createSweep, cutPrefixes, inBand, isDone, isSaturated, markRequested, nextRequests, recordResults, sweepSelection, wilsonInterval } from '../prefix/index.ts';
-import { foldObservation, type PoolEntry } from '../pool/entry.ts';
+import { countInBand, foldObservation, type PoolEntry } from '../pool/entry.ts';
 import type { Question, Task } from '../tasks/types.ts';
 import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } from './state.ts';
 
@@ -17,7 +17,7 @@ const ORIGINAL = 'original:';
  */
 export function topUp(s: SelectorState, c: SelectorSettings, task: Task): SelectorOutput[] {
   const inProgress = s.sweeps.size + s.probing.size;
-  const usable = [...s.pool.values()].filter((e) => inBand(e.pHat, c.band)).length;
+  const usable = countInBand(s.pool.values(), c.band);
   const want = Math.min(c.probeQuestions, c.poolTarget - usable - inProgress, 2 * c.poolTarget - s.pool.size - inProgress);
   if (want <= 0 || s.probing.size >= c.probeQuestions) return [];
   const questions = task.generate(c.split, s.nextQuestion + want, c.questionSeed).slice(s.nextQuestion);
