@@ -22,12 +22,16 @@ export function drawEntries(entries: PoolEntry[], count: number, rng: () => numb
 }
 
 /**
- * Exactly `count` entries (none from an empty pool): rounds of {@link drawEntries}, so every
- * entry is drawn once before any is drawn twice. A thin pool (just after a refresh, say) then
- * gives one prefix several groups instead of leaving training slots empty.
+ * Exactly `count` entries (none from an empty pool), taken from the in-band entries while there
+ * are any: a second group of a prefix at p̂ 0.5 carries more signal than a first group of one the
+ * policy has learnt past (all-correct, zero advantage). Rounds of {@link drawEntries}, so every
+ * candidate is drawn once before any is drawn twice. Entries out of band are left to the
+ * controller's drift refresh, which already has their evidence (they left the band by it).
  */
 export function drawSlots(entries: PoolEntry[], count: number, rng: () => number, band: readonly [number, number] = DEFAULT_BAND): PoolEntry[] {
+  const inBandEntries = entries.filter((e) => inBand(e.pHat, band));
+  const candidates = inBandEntries.length ? inBandEntries : entries;
   const drawn: PoolEntry[] = [];
-  while (entries.length && drawn.length < count) drawn.push(...drawEntries(entries, count - drawn.length, rng, band));
+  while (candidates.length && drawn.length < count) drawn.push(...drawEntries(candidates, count - drawn.length, rng, band));
   return drawn;
 }

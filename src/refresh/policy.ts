@@ -14,8 +14,9 @@ export interface RefreshConfig {
   /** …resting on at least this many recent trials… */
   driftMinTrials: number;
   /**
-   * …at this z (1: ~84 % one-sided). Looser than the selector's 1.96 on purpose: a false drift
-   * costs one re-probe, a missed one leaves the learner drawing a prefix it has learnt past.
+   * …at this z (0.5: ~69 % one-sided). Far looser than the selector's 1.96 on purpose: a false
+   * drift costs one re-probe, a missed one keeps a prefix the policy has learnt past in the pool,
+   * where the learner no longer draws it (so it would gather no more evidence).
    */
   driftZ: number;
   /** Steps after a refresh during which no other global refresh fires (the new prefixes need time to show). */
@@ -28,7 +29,7 @@ export const DEFAULT_REFRESH: RefreshConfig = {
   minInformativeShare: 0.6,
   band: [0.25, 0.75],
   driftMinTrials: 32,
-  driftZ: 1,
+  driftZ: 0.5,
   cooldownSteps: 6,
 };
 

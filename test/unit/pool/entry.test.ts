@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src/tasks/rng.ts';
-import { drawEntries } from '../../../src/pool/draw.ts';
+import { drawEntries, drawSlots } from '../../../src/pool/draw.ts';
 import { driftedOutOfBand, foldObservation, RECENT_TRIALS, type PoolEntry } from '../../../src/pool/entry.ts';
 
 const entry = (over: Partial<PoolEntry> = {}): PoolEntry => ({
@@ -44,6 +44,14 @@ describe('pool entry', () => {
     expect(counts.a!).toBeGreaterThan(counts.b! * 4);
     const two = drawEntries(entries, 5, rng);
     expect(new Set(two.map((e) => e.questionId)).size).toBe(3);
+  });
+
+  it('pool entry - slots go to in-band entries (repeated if need be) while there are any', () => {
+    const pool = [entry({ questionId: 'in', pHat: 0.5 }), entry({ questionId: 'high', pHat: 0.9 }), entry({ questionId: 'low', pHat: 0.1 })];
+    expect(drawSlots(pool, 4, mulberry32(5)).map((e) => e.questionId)).toEqual(['in', 'in', 'in', 'in']);
+    const learntPast = pool.slice(1);
+    expect(new Set(drawSlots(learntPast, 4, mulberry32(5)).map((e) => e.questionId))).toEqual(new Set(['high', 'low']));
+    expect(drawSlots([], 4, mulberry32(5))).toEqual([]);
   });
 
   it('pool entry - an entry just outside the τ band is drawn far less than one just inside', () => {
