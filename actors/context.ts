@@ -94,6 +94,17 @@ export async function heartbeat(ctx: ActorContext): Promise<void> {
   publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion });
 }
 
+/**
+ * Logs that the actor is ready and beats at once rather than a heartbeat period later. Call it
+ * after the actor's subscriptions are made: the heartbeat's KV write leaves on the same connection
+ * after them, so once it is visible the server routes the actor's core subjects to it, and
+ * whoever waits for the heartbeat may publish to them without losing a message.
+ */
+export function announceReady(ctx: ActorContext, details: Record<string, unknown>): void {
+  ctx.log.info(details, `${ctx.kind} ready`);
+  void heartbeat(ctx).catch((e) => ctx.log.debug({ err: e }, 'heartbeat failed'));
+}
+
 const warnedMetrics = new Set<string>();
 
 /**
@@ -130,7 +141,6 @@ export function count(ctx: ActorContext, name: string, by = 1): void {
   ctx.counters[name] = (ctx.counters[name] ?? 0) + by;
 }
 
-/** Stops every pipeline, sends a last heartbeat and drains the connection. */
 /** Asks every pipeline and loop of the actor to stop (idempotent). */
 export function requestStop(ctx: ActorContext): void {
   if (ctx.stopRequested) return;

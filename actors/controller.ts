@@ -4,7 +4,7 @@ import { decode, encode } from '../src/protocol/codec.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { PoolEntry } from '../src/pool/entry.ts';
 import { driftDecision, INITIAL_CONTROLLER_STATE, onStepSignal, refreshSignal, type ControllerState, type RefreshDecision } from '../src/refresh/policy.ts';
-import { count, publishMetrics, quarantine, type ActorContext } from './context.ts';
+import { announceReady, count, publishMetrics, quarantine, type ActorContext } from './context.ts';
 
 /**
  * The refresh controller: watches the variance stream and the pool; when reward variance (or the
@@ -49,8 +49,7 @@ export async function runControllerActor(ctx: ActorContext): Promise<Promise<voi
     ctx.log.info({ cause: d.cause, step: d.step, questions: d.questionIds.length || 'all', reprobed }, 'refresh');
   };
 
-  ctx.log.info({ refresh: config.refresh }, 'controller ready');
-  return lastValueFrom(
+  const done = lastValueFrom(
     subscribe$(ctx.nc, bus.names.subjects.metrics('variance')).pipe(
       takeUntil(ctx.stopping$),
       concatMap((m) =>
@@ -69,5 +68,7 @@ export async function runControllerActor(ctx: ActorContext): Promise<Promise<voi
       ),
       defaultIfEmpty(undefined),
     ),
-  ).then(() => watcher.stop());
+  );
+  announceReady(ctx, { refresh: config.refresh });
+  return done.then(() => watcher.stop());
 }

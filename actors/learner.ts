@@ -15,7 +15,7 @@ import { parseEntryGroup } from '../src/selector/step.ts';
 import { rolloutRequest } from '../src/run/requests.ts';
 import { mulberry32 } from '../src/tasks/rng.ts';
 import { varianceRecords, type StepGroups, type VarianceRecord } from '../streams/variance.ts';
-import { count, durably, publishMetrics, type ActorContext } from './context.ts';
+import { announceReady, count, durably, publishMetrics, type ActorContext } from './context.ts';
 
 /** Object-store name of the learner's resumable checkpoint (weights + Adam state + counters). */
 export const CHECKPOINT_OBJECT = 'checkpoint/latest';
@@ -207,8 +207,9 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
     await durably(ctx, 'learner step', () => bus.state.put('learner.step', String(step)));
   };
 
-  ctx.log.info({ step, version, maxSteps: o.maxSteps }, 'learner ready');
-  return loop().then(async () => {
+  const done = loop();
+  announceReady(ctx, { step, version, maxSteps: o.maxSteps });
+  return done.then(async () => {
     await checkpoint();
     publishMetrics(ctx, 'learner.done', step, { step, version });
     ctx.log.info({ step, version }, 'learner finished');

@@ -9,7 +9,7 @@ import type { RolloutRequest, RolloutResult } from '../src/protocol/messages.ts'
 import { ROLLOUT_KINDS } from '../src/protocol/subjects.ts';
 import { resolveEngine, type RolloutEngine } from '../src/rollout/index.ts';
 import { scoreContinuation } from '../src/rollout/score.ts';
-import { count, durably, quarantine, type ActorContext } from './context.ts';
+import { announceReady, count, durably, quarantine, type ActorContext } from './context.ts';
 import { decode } from '../src/protocol/codec.ts';
 
 type Request = Decoded<JsMsg, RolloutRequest>;
@@ -48,8 +48,9 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
     concatMap((batch) => from(serveBatch(ctx, engine, sync, batch))),
     defaultIfEmpty(undefined),
   );
-  ctx.log.info({ engine: engine.name, policyVersion: engine.policyVersion }, 'rollout actor ready');
-  return lastValueFrom(pipeline).then(() => engine.close());
+  const done = lastValueFrom(pipeline);
+  announceReady(ctx, { engine: engine.name, policyVersion: engine.policyVersion });
+  return done.then(() => engine.close());
 }
 
 /** Loads newer announced weights into the engine, one load at a time; waits for `minVersion` when asked. */

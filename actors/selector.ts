@@ -12,7 +12,7 @@ import { poolKey, rolloutRequest } from '../src/run/requests.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
 import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, topUp } from '../src/selector/step.ts';
 import { hashString } from '../src/tasks/rng.ts';
-import { count, durably, finishBeforeStop, publishMetrics, quarantine, type ActorContext } from './context.ts';
+import { announceReady, count, durably, finishBeforeStop, publishMetrics, quarantine, type ActorContext } from './context.ts';
 
 const CURSOR_KEY = 'selector.cursor';
 
@@ -139,8 +139,8 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
   const kinds = ['probe', 'sweep', 'train'] as const;
   const consumers = await Promise.all(kinds.map((k) => bus.js.consumers.get(bus.names.streams.results, bus.names.consumers.results(k, 'selector'))));
   const sink = { js: bus.js, run: ctx.run, actor: ctx.actorId, counter: ctx.deadLetters };
-  ctx.log.info({ pool: state.pool.size, cursor: state.nextQuestion }, 'selector ready');
-  return lastValueFrom(
+  const ready = { pool: state.pool.size, cursor: state.nextQuestion };
+  const done = lastValueFrom(
     merge(...consumers.map((c) => consume$(c, { maxMessages: 64 }))).pipe(
       takeUntil(ctx.stopping$),
       decodeOrDeadLetter('rollout.result', sink),
@@ -158,5 +158,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
       ),
       defaultIfEmpty(undefined),
     ),
-  ).then(() => undefined);
+  );
+  announceReady(ctx, ready);
+  return done.then(() => undefined);
 }

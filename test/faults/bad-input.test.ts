@@ -36,10 +36,19 @@ describe('bad input', () => {
   it('bad input - every subject dead-letters garbage, wrong shapes, oversized arrays and wrong versions; actors keep running', async () => {
     const run = nats.runId();
     const args = ['--nats', nats.url, '--run', run, '--config', actors.configFile(SMALL_RUN)];
-    const procs = [actors.start('rollout', [...args, '--id', 'r1']), actors.start('selector', args), actors.start('controller', args), actors.start('learner', [...args, '--max-steps', '3'])];
+    const procs = [
+      actors.start('rollout', [...args, '--id', 'r1']),
+      actors.start('selector', [...args, '--id', 'selector']),
+      actors.start('controller', [...args, '--id', 'controller']),
+      actors.start('learner', [...args, '--id', 'learner', '--max-steps', '3']),
+    ];
     const nc = await nats.connect();
     const bus = await setupRun(nc, run, { ackWaitMs: 3_000 });
-    await until(async () => (await bus.state.get('heartbeat.r1')) !== null, 60_000, 'rollout actor up');
+    // Core subjects keep nothing for a receiver not yet subscribed: publish only once every actor has
+    // beaten, which each does right after its subscriptions are made.
+    for (const id of ['r1', 'selector', 'controller', 'learner']) {
+      await until(async () => (await bus.state.get(`heartbeat.${id}`)) !== null, 120_000, `${id} up`);
+    }
 
     const request = rolloutRequest({ run });
     const result = rolloutResult();
