@@ -14,7 +14,7 @@ import { RunCollector } from '../../src/run/summary.ts';
 import { refreshLine, statusLine } from './up-status.ts';
 
 /** Where `saturn nats` listens; `saturn up` logs the URL of its embedded server at start. */
-const DEFAULT_NATS = 'nats://127.0.0.1:4222';
+export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
 
 const SPEC = {
   ...NATS_FLAGS,
