@@ -1,7 +1,6 @@
 import type { Observable } from 'rxjs';
 import { drainOrClose } from '../../src/bus/close.ts';
 import { connectBus } from '../../src/bus/connect.ts';
-import { DeadLetterCounter } from '../../src/bus/dead-letter.ts';
 import type { RawMsg } from '../../src/bus/decode-or-dead-letter.ts';
 import { metrics$ } from '../../src/bus/metrics.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
@@ -13,9 +12,9 @@ import { serveDashboard, type DashboardServer } from '../../src/dashboard/server
 import { SseClients, sseFrame } from '../../src/dashboard/sse.ts';
 import { SaturnError } from '../../src/errors.ts';
 import { rootLogger } from '../../src/log.ts';
-import { decode } from '../../src/protocol/codec.ts';
 import { checkRunId } from '../../src/protocol/subjects.ts';
 import { DEFAULT_NATS } from './monitor.ts';
+import { observeMetrics } from './observer.ts';
 
 const SPEC = {
   ...NATS_FLAGS,
@@ -44,10 +43,10 @@ export async function run(argv: string[]): Promise<number> {
   // Records are kept as their JSON text: that is what every viewer is sent, so it is made once.
   const history = new History<string>(chartFamilies(CHARTS), flags.keep);
   const clients = new SseClients();
-  const malformed = new DeadLetterCounter(); // counted only: this is no actor's edge
   let records = 0;
+  let malformed = 0;
   let nats: 'connected' | 'reconnecting' = 'connected';
-  const status = () => sseFrame(JSON.stringify({ records, malformed: malformed.total, kept: history.size, nats }), 'status');
+  const status = () => sseFrame(JSON.stringify({ records, malformed, kept: history.size, nats }), 'status');
 
   const nc = await connectBus({ ...connectOptions(flags), name: `dashboard-${runId}` });
   let source: Observable<RawMsg>;
@@ -64,32 +63,21 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
 
-  let finish!: (why: { code: number; reason: string }) => void;
-  const ended = new Promise<{ code: number; reason: string }>((resolve) => (finish = resolve));
-  const onSignal = (signal: NodeJS.Signals) => finish({ code: 0, reason: signal });
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   // Stdout carries only the URL; a reader that took it and left must not crash the server.
   const ignore = () => undefined;
   process.stdout.on('error', ignore);
 
-  const subscription = source.subscribe({
-    next: (m) => {
-      const r = decode(m.data, 'metrics.record');
-      if (!r.ok) {
-        malformed.count(r.code);
-        // The first one is news; the rest are in the count.
-        log[malformed.total === 1 ? 'warn' : 'debug']({ subject: m.subject, reason: r.reason }, 'malformed metrics record skipped');
-        clients.broadcast(status());
-        return;
-      }
+  const observer = observeMetrics(source, log, {
+    record: (r) => {
       records += 1;
-      const json = JSON.stringify(r.value); // NaN and ±∞ become null
-      history.add(r.value.name, json);
+      const json = JSON.stringify(r); // NaN and ±∞ become null
+      history.add(r.name, json);
       clients.broadcast(sseFrame(json));
     },
-    error: (e: unknown) => finish({ code: 1, reason: `metrics subscription failed: ${(e as Error).message ?? e}` }),
-    complete: () => finish({ code: 1, reason: 'the connection to NATS closed' }),
+    malformed: () => {
+      malformed = observer.malformed.total;
+      clients.broadcast(status());
+    },
   });
   await nc.flush();
   void (async () => {
@@ -104,17 +92,15 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write(`dashboard: ${server.url}\n`);
   log.info({ url: server.url, nats: flags.nats, replay: !flags.live }, 'dashboard ready');
 
-  const { code, reason } = await ended;
-  subscription.unsubscribe();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  const { code, reason } = await observer.ended;
+  observer.stop();
   const viewers = clients.size;
   clients.closeAll();
   await server.close();
   // Bounded, like an actor's: a dashboard asked to stop never hangs on a broker that is gone.
   await drainOrClose(nc);
   process.stdout.off('error', ignore);
-  const summary = { records, malformed: malformed.total, malformedByCause: malformed.byCause(), kept: history.size, viewers };
+  const summary = { records, malformed, malformedByCause: observer.malformed.byCause(), kept: history.size, viewers };
   if (code === 0) log.info({ ...summary, reason }, 'dashboard stopped');
   else log.error({ ...summary }, `dashboard stopped: ${reason}`);
   return code;

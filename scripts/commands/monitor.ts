@@ -1,17 +1,16 @@
 import type { Observable } from 'rxjs';
 import { drainOrClose } from '../../src/bus/close.ts';
 import { connectBus } from '../../src/bus/connect.ts';
-import { DeadLetterCounter } from '../../src/bus/dead-letter.ts';
 import type { RawMsg } from '../../src/bus/decode-or-dead-letter.ts';
 import { metrics$ } from '../../src/bus/metrics.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
 import { connectOptions, NATS_FLAGS } from '../../src/cli/nats-flags.ts';
 import { SaturnError } from '../../src/errors.ts';
 import { rootLogger } from '../../src/log.ts';
-import { decode } from '../../src/protocol/codec.ts';
 import { checkRunId } from '../../src/protocol/subjects.ts';
 import { RunCollector } from '../../src/run/summary.ts';
 import { refreshLine, statusLine } from './up-status.ts';
+import { observeMetrics } from './observer.ts';
 
 /** Where `saturn nats` listens; `saturn up` logs the URL of its embedded server at start. */
 export const DEFAULT_NATS = 'nats://127.0.0.1:4222';
@@ -70,37 +69,22 @@ export async function run(argv: string[]): Promise<number> {
   let t0 = flags.replay ? undefined : Date.now();
   const seconds = (ts: number) => Math.max(0, (ts - (t0 ??= ts)) / 1000);
   const collector = new RunCollector();
-  const malformed = new DeadLetterCounter(); // counted only: this is no actor's edge
   const out = liveOutput(process.stdout);
   let records = 0;
   let shown = 0;
 
-  let finish!: (why: { code: number; reason: string }) => void;
-  const ended = new Promise<{ code: number; reason: string }>((resolve) => (finish = resolve));
-  const onSignal = (signal: NodeJS.Signals) => finish({ code: 0, reason: signal });
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  // `saturn monitor --json | head` closes stdout: that is a normal end too.
-  process.stdout.on('error', () => finish({ code: 0, reason: 'stdout closed' }));
-
-  const subscription = source.subscribe({
-    next: (m) => {
-      const r = decode(m.data, 'metrics.record');
-      if (!r.ok) {
-        malformed.count(r.code);
-        // The first one is news; the rest are in the count.
-        log[malformed.total === 1 ? 'warn' : 'debug']({ subject: m.subject, reason: r.reason }, 'malformed metrics record skipped');
-        return;
-      }
+  const observer = observeMetrics(source, log, {
+    record: (r) => {
       records += 1;
-      if (flags.json) return out.event(JSON.stringify(r.value));
-      collector.add(r.value);
-      const event = refreshLine(r.value, seconds(r.value.ts));
+      if (flags.json) return out.event(JSON.stringify(r));
+      collector.add(r);
+      const event = refreshLine(r, seconds(r.ts));
       if (event) out.event(event);
     },
-    error: (e: unknown) => finish({ code: 1, reason: `metrics subscription failed: ${(e as Error).message ?? e}` }),
-    complete: () => finish({ code: 1, reason: 'the connection to NATS closed' }),
   });
+  const { malformed } = observer;
+  // `saturn monitor --json | head` closes stdout: that is a normal end too.
+  process.stdout.on('error', () => observer.finish({ code: 0, reason: 'stdout closed' }));
   await nc.flush();
   log.info({ nats: flags.nats, replay: flags.replay }, 'monitoring');
   void (async () => {
@@ -118,11 +102,9 @@ export async function run(argv: string[]): Promise<number> {
         out.status(`${statusLine(collector, undefined, seconds(Date.now()))}${malformed.total ? ` | malformed ${malformed.total}` : ''}`);
       }, 1_000);
 
-  const { code, reason } = await ended;
-  subscription.unsubscribe();
+  const { code, reason } = await observer.ended;
+  observer.stop();
   clearInterval(ticker);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
   out.end();
   // Bounded, like an actor's: a monitor asked to stop never hangs on a broker that is gone.
   await drainOrClose(nc);

@@ -82,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     const backend = await initBackend(flags.backend);
     log.info({ run: runId, nats: url, backend, config }, 'run starting');
     // The embedded server's port is picked at start, so say how to watch or join this run.
-    process.stderr.write(`watch it live: saturn monitor --run ${runId} --nats ${url}\nadd a rollout actor: saturn actor rollout --run ${runId} --nats ${url}\n`);
+    process.stderr.write(`watch it live: saturn monitor --run ${runId} --nats ${url}\nor in a browser: saturn dashboard --run ${runId} --nats ${url}\nadd a rollout actor: saturn actor rollout --run ${runId} --nats ${url}\n`);
 
     const before = flags['skip-eval'] ? undefined : evaluate((await loadCheckpointFile(config.checkpoint)).policy, config);
 

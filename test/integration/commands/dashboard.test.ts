@@ -3,42 +3,28 @@
  * are set up as the actors do, metrics are published with saturn's own publish path, and the
  * page, event stream and history are read over HTTP as a browser would.
  */
-import type { NatsConnection } from '@nats-io/transport-node';
-import { spawn } from 'node:child_process';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, publishCore, setupRun, type RunBus } from '../../../src/bus/index.ts';
-import { envelope, type MetricsRecord } from '../../../src/protocol/index.ts';
+import { describe, expect, it } from 'vitest';
+import { freePort, setupRun, type RunBus } from '../../../src/bus/index.ts';
+import type { MetricsRecord } from '../../../src/protocol/index.ts';
+import { publishRecord as publish, useCommand } from '../../helpers/command.ts';
 import { useNatsServer } from '../../helpers/nats.ts';
 import { until } from '../../helpers/wait.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/saturn.mjs', import.meta.url));
 const nats = useNatsServer();
-
-const children: Array<ReturnType<typeof spawn>> = [];
-afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+const spawnDashboard = useCommand('dashboard');
 
 /** `saturn dashboard <args>` as a child process, with its output so far. */
 function dashboard(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'dashboard', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SATURN_LOG_LEVEL: 'info' } });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const p = spawnDashboard(args);
   return {
-    child,
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
+    ...p,
     /** The page's URL, from the first stdout line (printed once the dashboard is subscribed and listening). */
     url: async () => {
-      await until(() => stdout.includes('\n') || child.exitCode !== null, 15_000, 'dashboard URL on stdout');
-      const m = /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\n/.exec(stdout);
-      if (!m) throw new Error(`no URL as the first stdout line: ${JSON.stringify(stdout)}; stderr ${stderr}`);
+      await until(() => p.stdout().includes('\n') || p.child.exitCode !== null, 15_000, 'dashboard URL on stdout');
+      const m = /^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\n/.exec(p.stdout());
+      if (!m) throw new Error(`no URL as the first stdout line: ${JSON.stringify(p.stdout())}; stderr ${p.stderr()}`);
       return m[1]!;
     },
   };
@@ -76,10 +62,6 @@ function events(url: string) {
   return seen;
 }
 
-/** Publishes a metrics record the way actors do (envelope, validated encode, core NATS). */
-function publish(bus: RunBus, nc: NatsConnection, name: string, step: number, values: Record<string, number>): void {
-  publishCore(nc, bus.names.subjects.metrics(name), { ...envelope('metrics.record'), name, step, values: { ...values, actorPid: 4242 } });
-}
 
 const VARIANCE = {
   meanRewardStd: 0.21,

@@ -2,45 +2,26 @@
  * `saturn monitor` as a real child process against a private nats-server: the run's streams are
  * set up as the actors do, metrics are published with saturn's own publish path.
  */
-import type { NatsConnection } from '@nats-io/transport-node';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, publishCore, setupRun, type RunBus } from '../../../src/bus/index.ts';
-import { envelope, type MetricsRecord } from '../../../src/protocol/index.ts';
+import { describe, expect, it } from 'vitest';
+import { freePort, setupRun } from '../../../src/bus/index.ts';
+import type { MetricsRecord } from '../../../src/protocol/index.ts';
+import { publishRecord as publish, useCommand } from '../../helpers/command.ts';
 import { useNatsServer } from '../../helpers/nats.ts';
 import { until } from '../../helpers/wait.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/saturn.mjs', import.meta.url));
 const nats = useNatsServer();
-
-const children: Array<ReturnType<typeof spawn>> = [];
-afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+const spawnMonitor = useCommand('monitor');
 
 /** `saturn monitor <args>` as a child process, with its output so far. */
 function monitor(args: string[]) {
-  const child = spawn(process.execPath, [BIN, 'monitor', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SATURN_LOG_LEVEL: 'info' } });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const p = spawnMonitor(args);
   return {
-    child,
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
+    ...p,
     /** The JSON lines printed so far. */
-    records: () => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as MetricsRecord),
+    records: () => p.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as MetricsRecord),
     /** Resolves once the monitor is subscribed (it logs `monitoring`). */
-    ready: () => until(() => stderr.includes('"msg":"monitoring"'), 15_000, 'monitor ready'),
+    ready: () => until(() => p.stderr().includes('"msg":"monitoring"'), 15_000, 'monitor ready'),
   };
-}
-
-/** Publishes a metrics record the way actors do (envelope, validated encode, core NATS). */
-function publish(bus: RunBus, nc: NatsConnection, name: string, step: number, values: Record<string, number>): void {
-  publishCore(nc, bus.names.subjects.metrics(name), { ...envelope('metrics.record'), name, step, values: { ...values, actorPid: 4242 } });
 }
 
 const VARIANCE = { meanRewardStd: 0.21, informativeShare: 0.5, zeroVarianceShare: 0.5, windowMeanRewardStd: 0.25, windowInformativeShare: 0.55, groups: 4, poolSize: 6 };
