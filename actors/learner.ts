@@ -5,6 +5,7 @@ import { consume$ } from '../src/bus/observable.ts';
 import { publishJs } from '../src/bus/publish.ts';
 import { publishWeights, type WeightsPlace } from '../src/bus/weights.ts';
 import { grpoOptimizer, grpoUpdate, type Rollout } from '../src/grpo/index.ts';
+import { DrawLag } from '../src/learner/lag.ts';
 import { planStep, stepOfRequest, type PlannedGroup } from '../src/learner/plan.ts';
 import type { AdamW } from '../src/model/adamw.ts';
 import { loadCheckpoint, loadCheckpointFile, serializeCheckpoint } from '../src/model/checkpoint.ts';
@@ -92,9 +93,10 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
     });
 
   const sent = new Map<string, PlannedGroup & { prompt: Int32Array }>();
+  const lag = new DrawLag(lc.lagSteps);
   const send = async (s: number) => {
     const entries = [...pool.values()];
-    const plan = planStep(s, entries, { ...lc, band: config.selector.band }, mulberry32(s * 7919 + 1));
+    const plan = planStep(s, entries, { ...lc, band: config.selector.band, shift: lag.value }, mulberry32(s * 7919 + 1));
     for (const g of plan) {
       const msg = rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id: g.requestId, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: Math.max(0, version - lc.maxStaleness) });
       sent.set(g.requestId, { ...g, prompt: msg.prompt });
@@ -109,7 +111,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   variance$.pipe(varianceRecords(config.refresh.windowSteps)).subscribe((v: VarianceRecord) => {
     const { groups, ...values } = v;
     publishMetrics(ctx, 'variance', v.step, { ...values, groups: groups.length, poolSize: pool.size });
-    for (const g of groups) publishMetrics(ctx, `groups.${g.source}`, v.step, { mean: g.mean, std: g.std, n: g.n, informative: g.std > 0 ? 1 : 0 });
+    for (const g of groups) publishMetrics(ctx, `groups.${g.source}`, v.step, { mean: g.mean, std: g.std, n: g.n, informative: g.std > 0 ? 1 : 0, drawnPHat: g.drawnPHat });
   });
 
   const waitFor = async (s: number, ids: string[]) => {
@@ -133,13 +135,13 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
     return true;
   };
 
-  // Every step wants minPool entries in the τ band: training faster than the selector finds
-  // prefixes only re-trains the few left, whose p̂ the policy has already pushed out of band. It
-  // waits at most poolWaitSeconds for them (the first step without limit), then trains on what
-  // there is (at least one entry), so a slow selector never stalls the run.
+  // Every step wants minPool entries predicted in the τ band (p̂ + lag): training faster than the
+  // selector finds prefixes only re-trains the few left, whose p̂ the policy has already pushed
+  // out of band. It waits at most poolWaitSeconds for them (the first step without limit), then
+  // trains on what there is (at least one entry), so a slow selector never stalls the run.
   const waitForPool = async (first: boolean) => {
     const started = Date.now();
-    const usable = () => countInBand(pool.values(), config.selector.band);
+    const usable = () => countInBand(pool.values(), config.selector.band, lag.value);
     const patient = () => first || Date.now() - started < lc.poolWaitSeconds * 1000;
     while (!ctx.stopRequested && (pool.size === 0 || (usable() < lc.minPool && patient()))) await new Promise((r) => setTimeout(r, 250));
     const waited = (Date.now() - started) / 1000;
@@ -171,7 +173,8 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
           count(ctx, 'unattributable');
           continue;
         }
-        groups.push({ groupId: result.groupId, source: result.groupId.startsWith('original:') ? 'original' : 'prefix', rewards: result.samples.map((x) => x.reward) });
+        const source = result.groupId.startsWith('original:') ? 'original' : 'prefix';
+        groups.push({ groupId: result.groupId, source, rewards: result.samples.map((x) => x.reward), drawnPHat: sent.get(result.requestId)?.drawnPHat ?? NaN });
         for (const sample of result.samples) {
           rollouts.push({ groupId: result.groupId, prompt, completion: sample.tokens, behaviourLogProbs: sample.logProbs, reward: sample.reward, policyVersion: result.policyVersion });
         }
@@ -180,7 +183,8 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
         const m = grpoUpdate(policy, optimizer, rollouts, lc.grpo, { rng: mulberry32(s) });
         version += 1;
         ctx.policyVersion = version;
-        publishMetrics(ctx, 'learner', s, { ...m, version, stale: ctx.counters.stale ?? 0, flops: m.flops, gflops: m.flops / m.seconds / 1e9 });
+        publishMetrics(ctx, 'learner', s, { ...m, version, stale: ctx.counters.stale ?? 0, flops: m.flops, gflops: m.flops / m.seconds / 1e9, drawLag: lag.value });
+        lag.observe(groups.filter((g) => g.source === 'prefix'));
         variance$.next({ step: s, groups });
         if (s % lc.publishEvery === 0) {
           const bytes = await serializeCheckpoint(policy);

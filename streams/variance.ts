@@ -7,6 +7,11 @@ export interface GroupRewards {
   /** 'prefix' for groups continued from a failure prefix, 'original' for the question alone. */
   source: 'prefix' | 'original';
   rewards: number[];
+  /**
+   * The pool's p̂ for the prefix when the learner drew it (prefix groups; NaN when unknown). Set
+   * against the group's mean it shows how far the policy had moved past the pool's estimate.
+   */
+  drawnPHat?: number;
 }
 
 /** One step's groups. */
@@ -18,7 +23,7 @@ export interface StepGroups {
 /** The variance stream's record of one step (published on `metrics.variance`). */
 export interface VarianceRecord {
   step: number;
-  groups: Array<{ groupId: string; source: 'prefix' | 'original'; mean: number; std: number; n: number }>;
+  groups: Array<{ groupId: string; source: 'prefix' | 'original'; mean: number; std: number; n: number; drawnPHat: number }>;
   /** Mean over this step's groups of the reward std (population std of 0/1 rewards, as in p(1−p)). */
   meanRewardStd: number;
   /** Share of groups whose rewards are not all equal (they carry a gradient). */
@@ -53,7 +58,7 @@ export function varianceRecords(window: number): OperatorFunction<StepGroups, Va
             const mean = st.mean;
             // Population std: the p(1-p) the paper reasons with (GRPO's advantages use the sample std).
             const std = Math.sqrt(g.rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / Math.max(1, g.rewards.length));
-            return { groupId: g.groupId, source: g.source, mean, std, n: g.rewards.length };
+            return { groupId: g.groupId, source: g.source, mean, std, n: g.rewards.length, drawnPHat: g.drawnPHat ?? NaN };
           });
           const { meanRewardStd, informativeShare } = spread(groups);
           const prefix = spread(groups.filter((g) => g.source === 'prefix'), NaN);

@@ -12,23 +12,25 @@ export interface PlannedGroup {
   /** Failure-prefix tokens after the prompt (empty for an original question). */
   prefix: number[];
   n: number;
+  /** The entry's p̂ when drawn (NaN for an original question). */
+  drawnPHat: number;
 }
 
 /**
  * The groups of training step `step`: `promptsPerStep − round(promptsPerStep · originalShare)`
- * prefix-conditioned prompts drawn from the pool (favouring informative entries; an entry is
- * repeated only when the pool is thinner than the step), and the rest original questions taken
- * from the pool's questions. Repeats of an entry share its group id, so GRPO normalises them as
+ * prefix-conditioned prompts drawn from the pool (favouring entries predicted informative, p̂ +
+ * `shift` near 0.5; an entry is repeated only when the pool is thinner than the step), and the
+ * rest original questions taken from the pool's questions. Repeats of an entry share its group id, so GRPO normalises them as
  * one larger group of the same prompt.
  */
 export function planStep(
   step: number,
   pool: PoolEntry[],
-  o: { promptsPerStep: number; groupSize: number; originalShare: number; band?: readonly [number, number] },
+  o: { promptsPerStep: number; groupSize: number; originalShare: number; band?: readonly [number, number]; shift?: number },
   rng: () => number,
 ): PlannedGroup[] {
   const originals = Math.round(o.promptsPerStep * o.originalShare);
-  const prefixed = drawSlots(pool, o.promptsPerStep - originals, rng, o.band).map((e) => ({ e, original: false }));
+  const prefixed = drawSlots(pool, o.promptsPerStep - originals, rng, o.band, o.shift).map((e) => ({ e, original: false }));
   const plain = drawSlots(pool, originals, rng).map((e) => ({ e, original: true }));
   return [...plain, ...prefixed].map(({ e, original }, i) => ({
     requestId: `train:s${step}:${i}`,
@@ -37,6 +39,7 @@ export function planStep(
     question: { id: e.questionId, split: e.split, prompt: e.prompt, answer: e.answer },
     prefix: original ? [] : e.prefix,
     n: o.groupSize,
+    drawnPHat: original ? NaN : e.pHat,
   }));
 }
 

@@ -80,9 +80,18 @@ export function entryGroupId(entry: Pick<PoolEntry, 'questionId' | 'generation'>
   return `${entry.questionId}#${entry.generation}`;
 }
 
-/** How many of `entries` have p̂ inside `band`: the pool's usable supply of prefixes. */
-export function countInBand(entries: Iterable<PoolEntry>, band: readonly [number, number]): number {
+/**
+ * The accuracy an entry is expected to show when its group is sampled: p̂ plus `shift`, the lag
+ * the learner measures between the pool's estimates and what its groups come back with (see
+ * `DrawLag` in src/learner/lag.ts), kept in [0, 1].
+ */
+export function predictedPHat(entry: PoolEntry, shift = 0): number {
+  return Math.min(1, Math.max(0, entry.pHat + shift));
+}
+
+/** How many of `entries` have p̂ (+ `shift`, see {@link predictedPHat}) inside `band`: the pool's usable supply of prefixes. */
+export function countInBand(entries: Iterable<PoolEntry>, band: readonly [number, number], shift = 0): number {
   let n = 0;
-  for (const e of entries) if (inBand(e.pHat, band)) n++;
+  for (const e of entries) if (inBand(predictedPHat(e, shift), band)) n++;
   return n;
 }

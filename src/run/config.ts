@@ -69,6 +69,12 @@ export interface RunConfig {
      */
     minPool: number;
     poolWaitSeconds: number;
+    /**
+     * Steps over which the learner measures how far its prefix groups come back above the p̂
+     * they were drawn at, and draws (and counts the pool's supply) by p̂ plus that lag; 0 draws
+     * by p̂ alone.
+     */
+    lagSteps: number;
     grpo: GrpoConfig;
   };
   refresh: RefreshConfig;
@@ -107,6 +113,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     checkpointEvery: 5,
     minPool: 4,
     poolWaitSeconds: 20,
+    lagSteps: 4,
     grpo: grpoConfig({ learningRate: 5e-5 }),
   },
   refresh: refreshConfig(),
@@ -134,6 +141,7 @@ export function runConfig(overrides: DeepPartial<RunConfig> = {}): RunConfig {
   check(c.learner.groupSize >= 2, 'learner.groupSize', 'at least 2 (advantages are relative to the group)', c.learner.groupSize);
   check(c.learner.originalShare >= 0 && c.learner.originalShare <= 1, 'learner.originalShare', 'a number in [0, 1]', c.learner.originalShare);
   check(c.learner.poolWaitSeconds >= 0, 'learner.poolWaitSeconds', 'a number ≥ 0', c.learner.poolWaitSeconds);
+  check(Number.isInteger(c.learner.lagSteps) && c.learner.lagSteps >= 0, 'learner.lagSteps', 'an integer ≥ 0', c.learner.lagSteps);
   check(Number.isInteger(c.learner.maxStaleness) && c.learner.maxStaleness >= 0, 'learner.maxStaleness', 'an integer ≥ 0', c.learner.maxStaleness);
   c.learner.grpo = grpoConfig(c.learner.grpo);
   c.refresh = refreshConfig(c.refresh);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DrawLag } from '../../../src/learner/lag.ts';
 import { planStep, stepOfRequest } from '../../../src/learner/plan.ts';
 import type { PoolEntry } from '../../../src/pool/entry.ts';
 import { mulberry32 } from '../../../src/tasks/rng.ts';
@@ -35,5 +36,31 @@ describe('learner plan', () => {
   it('learner plan - the same step and pool give the same plan (a resumed learner re-sends the same requests)', () => {
     const pool = 'abcde'.split('').map((q, i) => entry(q, 0.2 + i * 0.15));
     expect(planStep(7, pool, options, mulberry32(7))).toEqual(planStep(7, pool, options, mulberry32(7)));
+  });
+
+  it('learner plan - with a measured lag, slots go to the entries predicted near τ when sampled', () => {
+    // p̂ 0.35 will come back near 0.5; p̂ 0.7 is in band by its estimate but will come back at 0.85.
+    const pool = [entry('low', 0.35), entry('high', 0.7)];
+    const drawn = (shift: number) => planStep(1, pool, { ...options, originalShare: 0, shift }, mulberry32(3)).map((g) => g.groupId);
+    expect(new Set(drawn(0))).toEqual(new Set(['low#2', 'high#2']));
+    expect(drawn(0.15)).toEqual(Array(8).fill('low#2'));
+    expect(planStep(1, pool, { ...options, shift: 0.15 }, mulberry32(3)).find((g) => g.source === 'prefix')?.drawnPHat).toBe(0.35);
+  });
+
+  it('draw lag - the mean gap between group reward and p̂ at draw over the last steps, clamped; NaN draws skipped', () => {
+    const group = (correct: number, drawnPHat: number) => ({ rewards: [...Array(correct).fill(1), ...Array(8 - correct).fill(0)], drawnPHat });
+    const lag = new DrawLag(2);
+    expect(lag.value).toBe(0);
+    lag.observe([group(6, 0.5), group(4, 0.5), group(8, Number.NaN)]); // gaps 0.25 and 0
+    expect(lag.value).toBeCloseTo(0.125);
+    lag.observe([group(8, 0.5)]); // gap 0.5
+    expect(lag.value).toBeCloseTo(0.25); // (0.25 + 0 + 0.5) / 3, at the limit
+    lag.observe([group(2, 0.5)]); // the first step leaves the window: (0.5 − 0.25) / 2
+    expect(lag.value).toBeCloseTo(0.125);
+    lag.observe([group(0, 0.9), group(0, 0.9)]);
+    expect(lag.value).toBe(-0.25);
+    const off = new DrawLag(0);
+    off.observe([group(8, 0.1)]);
+    expect(off.value).toBe(0);
   });
 });
