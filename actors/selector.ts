@@ -8,6 +8,7 @@ import { decode, encode } from '../src/protocol/codec.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { RolloutResult } from '../src/protocol/messages.ts';
 import { countInBand, type PoolEntry } from '../src/pool/entry.ts';
+import { prefixSlotsPerStep } from '../src/learner/plan.ts';
 import { poolKey, rolloutRequest } from '../src/run/requests.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
 import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, topUp } from '../src/selector/step.ts';
@@ -35,7 +36,9 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
   const { bus, config, task } = ctx;
   const settings: SelectorSettings = { ...config.selector, groupSize: config.learner.groupSize, questionSeed: hashString(ctx.run) };
   const cursor = await bus.state.get(CURSOR_KEY);
-  const state: SelectorState = initialSelectorState(await readPool(ctx), cursor?.operation === 'PUT' ? Number(new TextDecoder().decode(cursor.value)) : 0);
+  // The lag over as many training groups as the learner's window holds prefix groups.
+  const lagGroups = config.learner.lagSteps * prefixSlotsPerStep(config.learner);
+  const state: SelectorState = initialSelectorState(await readPool(ctx), cursor?.operation === 'PUT' ? Number(new TextDecoder().decode(cursor.value)) : 0, lagGroups);
   const seen = new SeenSet(65_536);
   let policyVersion = 0;
   const refreshVersion = async () => {

@@ -29,8 +29,9 @@ export function planStep(
   o: { promptsPerStep: number; groupSize: number; originalShare: number; band?: readonly [number, number]; shift?: number },
   rng: () => number,
 ): PlannedGroup[] {
-  const originals = Math.round(o.promptsPerStep * o.originalShare);
-  const prefixed = drawSlots(pool, o.promptsPerStep - originals, rng, o.band, o.shift).map((e) => ({ e, original: false }));
+  const prefixSlots = prefixSlotsPerStep(o);
+  const originals = o.promptsPerStep - prefixSlots;
+  const prefixed = drawSlots(pool, prefixSlots, rng, o.band, o.shift).map((e) => ({ e, original: false }));
   const plain = drawSlots(pool, originals, rng).map((e) => ({ e, original: true }));
   return [...plain, ...prefixed].map(({ e, original }, i) => ({
     requestId: `train:s${step}:${i}`,
@@ -41,6 +42,11 @@ export function planStep(
     n: o.groupSize,
     drawnPHat: original ? NaN : e.pHat,
   }));
+}
+
+/** How many of a step's prompts are prefix-conditioned; the rest are original questions. */
+export function prefixSlotsPerStep(o: { promptsPerStep: number; originalShare: number }): number {
+  return o.promptsPerStep - Math.round(o.promptsPerStep * o.originalShare);
 }
 
 /** The step a training request id belongs to (`train:s<step>:<i>`), or undefined. */

@@ -1,3 +1,4 @@
+import { DrawLag } from '../learner/lag.ts';
 import type { RunConfig } from '../run/config.ts';
 import type { Prefix, SweepState } from '../prefix/index.ts';
 import type { PoolEntry } from '../pool/entry.ts';
@@ -43,6 +44,11 @@ export interface SelectorCounters {
 
 export interface SelectorState {
   pool: Map<string, PoolEntry>;
+  /**
+   * How far training groups come back above their entry's p̂, measured as the learner measures
+   * it: the pool's supply is counted as the learner will draw it, by p̂ + lag.
+   */
+  lag: DrawLag;
   /** Questions whose probe is in flight, with the generation it will build (0 for new questions). */
   probing: Map<string, { question: Question; generation: number }>;
   sweeps: Map<string, PendingSweep>;
@@ -51,9 +57,11 @@ export interface SelectorState {
   counters: SelectorCounters;
 }
 
-export function initialSelectorState(pool: PoolEntry[] = [], nextQuestion = 0): SelectorState {
+/** `lagGroups`: training groups the lag is measured over (0: supply counted by p̂ alone). */
+export function initialSelectorState(pool: PoolEntry[] = [], nextQuestion = 0, lagGroups = 0): SelectorState {
   return {
     pool: new Map(pool.map((e) => [e.questionId, e])),
+    lag: new DrawLag(lagGroups),
     probing: new Map(),
     sweeps: new Map(),
     nextQuestion,

@@ -10,14 +10,14 @@ import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } fr
 const ORIGINAL = 'original:';
 
 /**
- * Probes new questions while the pool's in-band entries plus work in progress are below the pool
- * target. Entries whose p̂ has left the band do not count: they wait for the controller to have
- * them rebuilt, and the learner hardly draws them, so counting them would stop the supply exactly
- * when the policy has learnt past its prefixes. The whole pool stays under twice the target.
+ * Probes new questions while the pool's in-band entries (by p̂ + lag, as the learner draws them)
+ * plus work in progress are below the pool target. Entries whose p̂ has left the band do not
+ * count: they wait for the controller to have them rebuilt, and the learner hardly draws them, so
+ * counting them would stop the supply exactly when the policy has learnt past its prefixes. The whole pool stays under twice the target.
  */
 export function topUp(s: SelectorState, c: SelectorSettings, task: Task): SelectorOutput[] {
   const inProgress = s.sweeps.size + s.probing.size;
-  const usable = countInBand(s.pool.values(), c.band);
+  const usable = countInBand(s.pool.values(), c.band, s.lag.value);
   const want = Math.min(c.probeQuestions, c.poolTarget - usable - inProgress, 2 * c.poolTarget - s.pool.size - inProgress);
   if (want <= 0 || s.probing.size >= c.probeQuestions) return [];
   const questions = task.generate(c.split, s.nextQuestion + want, c.questionSeed).slice(s.nextQuestion);
@@ -151,6 +151,7 @@ export function onSweepResult(s: SelectorState, c: SelectorSettings, r: { questi
 export function onTrainResult(s: SelectorState, r: { questionId: string; generation: number; rewards: number[]; policyVersion: number }, now: number): SelectorOutput[] {
   const entry = s.pool.get(r.questionId);
   if (!entry || entry.generation !== r.generation) return [];
+  s.lag.observe([{ rewards: r.rewards, drawnPHat: entry.pHat }]);
   const updated = foldObservation(entry, { successes: r.rewards.reduce((a, x) => a + x, 0), trials: r.rewards.length, policyVersion: r.policyVersion }, now);
   s.pool.set(updated.questionId, updated);
   return [{ type: 'pool-put', entry: updated }];

@@ -71,6 +71,20 @@ describe('selector step', () => {
     expect(requests(topUp(crowded, settings, task))).toHaveLength(1); // 7 entries + 1 probe = 2 × target
   });
 
+  it('selector - supply is counted as the learner draws it: p̂ plus the lag its training groups come back with', () => {
+    const pooled = (id: string): PoolEntry => ({
+      questionId: id, split: 'easy', prompt: '1+2+3=', answer: '6', prefix: [3], prefixText: '0', fraction: 0.3, sourceFailure: '0',
+      selection: { successes: 21, trials: 32 }, pHat: 0.66, low: 0.5, high: 0.8, observations: 32, recent: [{ successes: 21, trials: 32, policyVersion: 0 }],
+      policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0,
+    });
+    const s = initialSelectorState(['a', 'b', 'c', 'd'].map(pooled), 0, 8);
+    expect(requests(topUp(s, settings, task))).toHaveLength(0);
+    // Training groups of 'a' come back all correct: 0.34 above its p̂, so p̂ 0.66 will be sampled near 1.
+    onTrainResult(s, { questionId: 'a', generation: 0, rewards: rewards(16, 16), policyVersion: 1 }, 1);
+    expect(s.lag.value).toBeCloseTo(0.25); // clamped
+    expect(requests(topUp(s, settings, task))).toHaveLength(4);
+  });
+
   it('selector - a question that is not saturated is dropped, duplicates are ignored', () => {
     const s = initialSelectorState();
     const [p] = requests(topUp(s, settings, task));
