@@ -11,6 +11,12 @@ const settings: SelectorSettings = {
 };
 const requests = (out: SelectorOutput[]) => out.flatMap((o) => (o.type === 'request' ? [o.request] : []));
 const rewards = (correct: number, n: number) => Array.from({ length: n }, (_, i) => (i < correct ? 1 : 0));
+/** A pool entry at `pHat`, its recent trials `recent` (none by default). */
+const pooled = (id: string, pHat: number, ...recent: PoolEntry['recent']): PoolEntry => ({
+  questionId: id, split: 'easy', prompt: '1+2+3=', answer: '6', prefix: [3], prefixText: '0', fraction: 0.3, sourceFailure: '0',
+  selection: { successes: 16, trials: 32 }, pHat, low: pHat - 0.1, high: pHat + 0.1, observations: 48, recent,
+  policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0,
+});
 
 describe('selector step', () => {
   it('selector - probes, sweeps a saturated question and writes an in-band prefix to the pool', () => {
@@ -58,11 +64,6 @@ describe('selector step', () => {
   });
 
   it('selector - entries that left the band do not count towards the pool target, up to twice the target', () => {
-    const pooled = (id: string, pHat: number): PoolEntry => ({
-      questionId: id, split: 'easy', prompt: '1+2+3=', answer: '6', prefix: [3], prefixText: '0', fraction: 0.3, sourceFailure: '0',
-      selection: { successes: 16, trials: 32 }, pHat, low: pHat - 0.1, high: pHat + 0.1, observations: 48, recent: [],
-      policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0,
-    });
     const inBandPool = initialSelectorState(['a', 'b', 'c', 'd'].map((id) => pooled(id, 0.5)));
     expect(requests(topUp(inBandPool, settings, task))).toHaveLength(0);
     const learntPast = initialSelectorState(['a', 'b', 'c'].map((id) => pooled(id, 0.95)).concat(pooled('d', 0.5)));
@@ -72,12 +73,7 @@ describe('selector step', () => {
   });
 
   it('selector - supply is counted as the learner draws it: p̂ plus the lag its training groups come back with', () => {
-    const pooled = (id: string): PoolEntry => ({
-      questionId: id, split: 'easy', prompt: '1+2+3=', answer: '6', prefix: [3], prefixText: '0', fraction: 0.3, sourceFailure: '0',
-      selection: { successes: 21, trials: 32 }, pHat: 0.66, low: 0.5, high: 0.8, observations: 32, recent: [{ successes: 21, trials: 32, policyVersion: 0 }],
-      policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0,
-    });
-    const s = initialSelectorState(['a', 'b', 'c', 'd'].map(pooled), 0, 8);
+    const s = initialSelectorState(['a', 'b', 'c', 'd'].map((id) => pooled(id, 0.66, { successes: 21, trials: 32, policyVersion: 0 })), 0, 8);
     expect(requests(topUp(s, settings, task))).toHaveLength(0);
     // Training groups of 'a' come back all correct: 0.34 above its p̂, so p̂ 0.66 will be sampled near 1.
     onTrainResult(s, { questionId: 'a', generation: 0, rewards: rewards(16, 16), policyVersion: 1 }, 1);
