@@ -97,8 +97,11 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   const send = async (s: number) => {
     const entries = [...pool.values()];
     const plan = planStep(s, entries, { ...lc, band: config.selector.band, shift: lag.value }, mulberry32(s * 7919 + 1));
+    // A step sent ahead is trained one update later: its samples must be recent enough for then,
+    // or a slow rollout actor's whole batch would arrive stale and the step train on nothing.
+    const trainedAtVersion = version + (s - step - 1);
     for (const g of plan) {
-      const msg = rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id: g.requestId, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: Math.max(0, version - lc.maxStaleness) });
+      const msg = rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id: g.requestId, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: Math.max(0, trainedAtVersion - lc.maxStaleness) });
       sent.set(g.requestId, { ...g, prompt: msg.prompt });
       await durably(ctx, 'train request', () => publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), msg));
       count(ctx, 'sent');
@@ -154,11 +157,20 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
       await waitForPool(step === 0);
       if (ctx.stopRequested) break;
       const s = step + 1;
-      if (!expected.has(s)) expected.set(s, await send(s));
+      if (!expected.has(s)) {
+        const planned = await send(s);
+        if (planned === 0) continue; // the pool emptied since the wait: wait for it again
+        expected.set(s, planned);
+      }
       const ids = Array.from({ length: expected.get(s)! }, (_, i) => `train:s${s}:${i}`);
       if (!(await waitFor(s, ids))) break;
       // Overlap: the next step's rollouts are sampled while this one trains (one version of lag).
-      if (s + 1 <= o.maxSteps) expected.set(s + 1, await send(s + 1));
+      // Drawn from an empty pool (a refresh retired every entry), the next step is planned again
+      // after the pool wait instead of being counted as a step with nothing to train on.
+      if (s + 1 <= o.maxSteps) {
+        const planned = await send(s + 1);
+        if (planned > 0) expected.set(s + 1, planned);
+      }
       const batch = ids.map((id) => arrived.get(id)!);
       const rollouts: Rollout[] = [];
       const groups: StepGroups['groups'] = [];
