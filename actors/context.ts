@@ -90,8 +90,12 @@ export async function heartbeat(ctx: ActorContext): Promise<void> {
     inFlight: ctx.inFlight,
     handled,
   } as const;
-  await ctx.bus.state.put(ctx.bus.names.stateKeys.heartbeat(ctx.actorId), encode(beat));
+  // Counters first: a core publish is buffered and goes out with the drain, while the KV write can
+  // take seconds on a busy broker and the stop does not wait for it without bound. The run's
+  // ledger reads these counters; a final record lost behind a slow write showed one request
+  // nobody reported sending.
   publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion });
+  await ctx.bus.state.put(ctx.bus.names.stateKeys.heartbeat(ctx.actorId), encode(beat));
 }
 
 /**
@@ -165,6 +169,6 @@ export async function closeActorContext(ctx: ActorContext): Promise<void> {
   // A publish in flight when the stop came counts itself after it lands: the final heartbeat
   // must come after it, or the run's ledger shows a request nobody reported sending.
   await within(Promise.allSettled([...ctx.unfinished]), 10_000, undefined);
-  await within(heartbeat(ctx).catch(() => undefined), 2_000, undefined);
+  await within(heartbeat(ctx).catch(() => undefined), 5_000, undefined);
   if (!(await drainOrClose(ctx.nc))) ctx.log.warn('drain timed out; connection closed');
 }

@@ -1,11 +1,13 @@
+import { queuedRequestIds } from '../../src/bus/queued.ts';
 import type { RunBus } from '../../src/bus/setup.ts';
 import { decode } from '../../src/protocol/codec.ts';
 import type { RunCollector } from '../../src/run/summary.ts';
 
 /**
  * Request accounting at the end of a run: sent (by selector and learner), completed (distinct
- * request ids in the results stream), outstanding (still in the work queue), redelivered (served
- * more than once), dead-lettered, and lost = sent − completed − outstanding.
+ * request ids in the results stream), outstanding (distinct ids still in the work queue and not
+ * answered), redelivered (served more than once), dead-lettered, and
+ * lost = sent − completed − outstanding.
  */
 export async function countRequests(bus: RunBus, c: RunCollector) {
   const ids = new Set<string>();
@@ -25,7 +27,8 @@ export async function countRequests(bus: RunBus, c: RunCollector) {
       left -= got;
     }
   }
-  const outstanding = (await bus.jsm.streams.info(bus.names.streams.requests)).state.messages;
+  // Distinct ids still queued and not answered: a re-sent copy of an answered request is neither.
+  const outstanding = [...(await queuedRequestIds(bus.jsm, bus.names.streams.requests))].filter((id) => !ids.has(id)).length;
   const deadLettered = (await bus.jsm.streams.info(bus.names.streams.dead)).state.messages;
   const sent = c.counter('sent', 'selector') + c.counter('sent', 'learner');
   return {

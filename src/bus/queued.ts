@@ -1,0 +1,23 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { decode } from '../protocol/codec.ts';
+
+/**
+ * The ids of the requests still waiting in a work-queue stream. A request re-sent after a broker
+ * restart is not deduplicated (the server rebuilds its duplicate window from the messages it still
+ * holds, and an answered request has left the queue), so the queue can hold a second copy of a
+ * request already answered: counting messages would count that request twice. Reads by sequence
+ * (a work queue admits no second consumer); gaps left by acked messages are skipped.
+ */
+export async function queuedRequestIds(jsm: JetStreamManager, stream: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const { state } = await jsm.streams.info(stream);
+  let found = 0;
+  for (let seq = state.first_seq; found < state.messages && seq <= state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    if (!m) continue;
+    found += 1;
+    const r = decode(m.data, 'rollout.request');
+    ids.add(r.ok ? r.value.id : `undecodable:${seq}`);
+  }
+  return ids;
+}
