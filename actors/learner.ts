@@ -5,7 +5,7 @@ import { consume$ } from '../src/bus/observable.ts';
 import { publishJs } from '../src/bus/publish.ts';
 import { publishWeights, type WeightsPlace } from '../src/bus/weights.ts';
 import { grpoOptimizer, grpoUpdate, type Rollout } from '../src/grpo/index.ts';
-import { DrawLag } from '../src/learner/lag.ts';
+import { DrawLag } from '../src/pool/lag.ts';
 import { planStep, stepOfRequest, type PlannedGroup } from '../src/learner/plan.ts';
 import type { AdamW } from '../src/model/adamw.ts';
 import { loadCheckpoint, loadCheckpointFile, serializeCheckpoint } from '../src/model/checkpoint.ts';

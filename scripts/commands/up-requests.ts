@@ -1,4 +1,4 @@
-import { queuedRequestIds } from '../../src/bus/queued.ts';
+import { unansweredQueued } from '../../src/bus/queued.ts';
 import type { RunBus } from '../../src/bus/setup.ts';
 import { decode } from '../../src/protocol/codec.ts';
 import type { RunCollector } from '../../src/run/summary.ts';
@@ -27,8 +27,7 @@ export async function countRequests(bus: RunBus, c: RunCollector) {
       left -= got;
     }
   }
-  // Distinct ids still queued and not answered: a re-sent copy of an answered request is neither.
-  const outstanding = [...(await queuedRequestIds(bus.jsm, bus.names.streams.requests))].filter((id) => !ids.has(id)).length;
+  const outstanding = await unansweredQueued(bus.jsm, bus.names.streams.requests, ids);
   const deadLettered = (await bus.jsm.streams.info(bus.names.streams.dead)).state.messages;
   const sent = c.counter('sent', 'selector') + c.counter('sent', 'learner');
   return {

@@ -21,3 +21,8 @@ export async function queuedRequestIds(jsm: JetStreamManager, stream: string): P
   }
   return ids;
 }
+
+/** How many distinct requests are still queued and not among `answered`: the run's outstanding work. */
+export async function unansweredQueued(jsm: JetStreamManager, stream: string, answered: { has(id: string): boolean }): Promise<number> {
+  return [...(await queuedRequestIds(jsm, stream))].filter((id) => !answered.has(id)).length;
+}

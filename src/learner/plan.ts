@@ -20,8 +20,8 @@ export interface PlannedGroup {
  * The groups of training step `step`: `promptsPerStep − round(promptsPerStep · originalShare)`
  * prefix-conditioned prompts drawn from the pool (favouring entries predicted informative, p̂ +
  * `shift` near 0.5; an entry is repeated only when the pool is thinner than the step), and the
- * rest original questions taken from the pool's questions. Repeats of an entry share its group id, so GRPO normalises them as
- * one larger group of the same prompt.
+ * rest original questions taken from the pool's questions. Repeats of an entry share its group
+ * id, so GRPO normalises them as one larger group of the same prompt.
  */
 export function planStep(
   step: number,

@@ -83,7 +83,7 @@ export function entryGroupId(entry: Pick<PoolEntry, 'questionId' | 'generation'>
 /**
  * The accuracy an entry is expected to show when its group is sampled: p̂ plus `shift`, the lag
  * the learner measures between the pool's estimates and what its groups come back with (see
- * `DrawLag` in src/learner/lag.ts), kept in [0, 1].
+ * `DrawLag` in src/pool/lag.ts), kept in [0, 1].
  */
 export function predictedPHat(entry: PoolEntry, shift = 0): number {
   return Math.min(1, Math.max(0, entry.pHat + shift));

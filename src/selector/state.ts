@@ -1,4 +1,4 @@
-import { DrawLag } from '../learner/lag.ts';
+import { DrawLag } from '../pool/lag.ts';
 import type { RunConfig } from '../run/config.ts';
 import type { Prefix, SweepState } from '../prefix/index.ts';
 import type { PoolEntry } from '../pool/entry.ts';

@@ -13,7 +13,8 @@ const ORIGINAL = 'original:';
  * Probes new questions while the pool's in-band entries (by p̂ + lag, as the learner draws them)
  * plus work in progress are below the pool target. Entries whose p̂ has left the band do not
  * count: they wait for the controller to have them rebuilt, and the learner hardly draws them, so
- * counting them would stop the supply exactly when the policy has learnt past its prefixes. The whole pool stays under twice the target.
+ * counting them would stop the supply exactly when the policy has learnt past its prefixes. The
+ * whole pool stays under twice the target.
  */
 export function topUp(s: SelectorState, c: SelectorSettings, task: Task): SelectorOutput[] {
   const inProgress = s.sweeps.size + s.probing.size;

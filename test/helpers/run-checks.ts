@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { queuedRequestIds } from '../../src/bus/queued.ts';
+import { unansweredQueued } from '../../src/bus/queued.ts';
 import type { RunBus } from '../../src/bus/setup.ts';
 import { readStream } from './streams.ts';
 
@@ -12,6 +12,6 @@ export async function runLedger(nc: NatsConnection, bus: RunBus) {
   const actorCounters = new Map<string, Record<string, number>>();
   for (const m of metrics) if (m.name.startsWith('actor.')) actorCounters.set(`${m.name}:${m.values.actorPid}`, m.values);
   const sum = (kind: string, name: string) => [...actorCounters].filter(([k]) => k.startsWith(`actor.${kind}:`)).reduce((a, [, v]) => a + (v[name] ?? 0), 0);
-  const outstanding = [...(await queuedRequestIds(bus.jsm, bus.names.streams.requests))].filter((id) => !perRequest.has(id)).length;
+  const outstanding = await unansweredQueued(bus.jsm, bus.names.streams.requests, perRequest);
   return { results, perRequest, metrics, sum, outstanding };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DrawLag } from '../../../src/learner/lag.ts';
+import { DrawLag } from '../../../src/pool/lag.ts';
 import { planStep, stepOfRequest } from '../../../src/learner/plan.ts';
 import type { PoolEntry } from '../../../src/pool/entry.ts';
 import { mulberry32 } from '../../../src/tasks/rng.ts';
