@@ -11,7 +11,7 @@ import { countInBand, type PoolEntry } from '../src/pool/entry.ts';
 import { prefixSlotsPerStep } from '../src/learner/plan.ts';
 import { poolKey, rolloutRequest } from '../src/run/requests.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
-import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, topUp } from '../src/selector/step.ts';
+import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, sweepTarget, topUp } from '../src/selector/step.ts';
 import { hashString } from '../src/tasks/rng.ts';
 import { announceReady, count, durably, finishBeforeStop, publishMetrics, quarantine, type ActorContext } from './context.ts';
 
@@ -133,6 +133,8 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
         minPHat: pHats.length ? Math.min(...pHats) : NaN,
         maxPHat: pHats.length ? Math.max(...pHats) : NaN,
         inBandShare: pHats.length ? countInBand(state.pool.values(), settings.band) / pHats.length : NaN,
+        drawLag: state.lag.value,
+        sweepTarget: sweepTarget(state, settings),
         sweeps: state.sweeps.size,
         probing: state.probing.size,
         ...state.counters,

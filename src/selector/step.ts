@@ -72,7 +72,7 @@ export function onProbeResult(
     failureText: task.tokenizer.decode(failure),
     prefixes,
     prefixTexts: prefixes.map((x) => task.tokenizer.decode(x.tokens)),
-    sweep: createSweep({ candidates: prefixes, tau: c.tau, maxTrials: c.sweepSamples, batch: c.sweepBatch, sequential: c.sequential }),
+    sweep: createSweep({ candidates: prefixes, tau: sweepTarget(s, c), maxTrials: c.sweepSamples, batch: c.sweepBatch, sequential: c.sequential }),
     generation: probing.generation,
     batches: prefixes.map(() => 0),
   };
@@ -82,6 +82,16 @@ export function onProbeResult(
     request: { kind: 'probe', key: `${ORIGINAL}${r.questionId}:g${probing.generation}`, groupId: `${ORIGINAL}${r.questionId}`, question: probing.question, prefix: new Int32Array(), n: c.groupSize },
   };
   return [original, ...sweepRequests(pending, c)];
+}
+
+/**
+ * The p̂ a sweep aims its selection at: τ − lag, inside the band. A prefix chosen at p̂ = τ comes
+ * back from training lag higher (≈ 0.1–0.2 once the policy learns: it learns between the sweep
+ * and the sampling), so a sweep aimed at τ fills the pool with entries the learner finds above τ
+ * when it draws them by p̂ + lag. Aimed lower, fresh entries are near τ when they are trained on.
+ */
+export function sweepTarget(s: SelectorState, c: SelectorSettings): number {
+  return Math.min(c.band[1], Math.max(c.band[0], c.tau - s.lag.value));
 }
 
 function sweepRequests(p: PendingSweep, c: SelectorSettings): SelectorOutput[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseSweepGroup, topUp } from '../../../src/selector/step.ts';
+import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseSweepGroup, sweepTarget, topUp } from '../../../src/selector/step.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings } from '../../../src/selector/state.ts';
 import { resolveTask } from '../../../src/tasks/index.ts';
 import type { PoolEntry } from '../../../src/pool/entry.ts';
@@ -79,6 +79,23 @@ describe('selector step', () => {
     onTrainResult(s, { questionId: 'a', generation: 0, rewards: rewards(16, 16), policyVersion: 1 }, 1);
     expect(s.lag.value).toBeCloseTo(0.25); // clamped
     expect(requests(topUp(s, settings, task))).toHaveLength(4);
+  });
+
+  it('selector - sweeps aim below τ by the lag training groups come back with, so fresh prefixes are near τ when trained on', () => {
+    const s = initialSelectorState([pooled('a', 0.5)], 0, 8);
+    expect(sweepTarget(s, settings)).toBe(0.5);
+    onTrainResult(s, { questionId: 'a', generation: 0, rewards: rewards(11, 16), policyVersion: 1 }, 1); // 0.6875: 0.1875 above p̂
+    expect(sweepTarget(s, settings)).toBeCloseTo(0.3125);
+    const [p] = requests(topUp(s, settings, task));
+    const failure = task.tokenizer.encode('012+034=0046;0046+056=0102;#102');
+    onProbeResult(s, settings, task, { questionId: p!.question.id, groupId: p!.groupId, rewards: [...rewards(31, 31), 0], completions: Array.from({ length: 32 }, () => failure) });
+    // Conditioned accuracy 1.0, 0.75, 0.5, 0.25, 0.0: aimed at τ it would be the 0.5 cut, aimed at 0.31 it is the 0.25 one.
+    const truth = [16, 12, 8, 4, 0];
+    for (let c = 0; c < truth.length; c++) onSweepResult(s, settings, { questionId: p!.question.id, candidate: c, rewards: rewards(truth[c]!, 16), policyVersion: 1 }, 2);
+    expect(s.pool.get(p!.question.id)).toMatchObject({ fraction: 0.7, pHat: 0.25 });
+
+    // However large the lag, a sweep aims inside the band.
+    expect(sweepTarget({ ...s, lag: { value: 0.4 } as typeof s.lag }, settings)).toBe(0.25);
   });
 
   it('selector - a question that is not saturated is dropped, duplicates are ignored', () => {
