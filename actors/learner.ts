@@ -96,7 +96,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   const lag = new DrawLag(lc.lagSteps);
   const send = async (s: number) => {
     const entries = [...pool.values()];
-    const plan = planStep(s, entries, { ...lc, band: config.selector.band, shift: lag.value }, mulberry32(s * 7919 + 1));
+    const plan = planStep(s, entries, { ...lc, aim: { band: config.selector.band, tau: config.selector.tau, width: lc.drawWidth, shift: lag.value } }, mulberry32(s * 7919 + 1));
     // A step sent ahead is trained one update later: its samples must be recent enough for then,
     // or a slow rollout actor's whole batch would arrive stale and the step train on nothing.
     const trainedAtVersion = version + (s - step - 1);

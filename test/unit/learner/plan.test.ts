@@ -41,10 +41,10 @@ describe('learner plan', () => {
   it('learner plan - with a measured lag, slots go to the entries predicted near τ when sampled', () => {
     // p̂ 0.35 will come back near 0.5; p̂ 0.7 is in band by its estimate but will come back at 0.85.
     const pool = [entry('low', 0.35), entry('high', 0.7)];
-    const drawn = (shift: number) => planStep(1, pool, { ...options, originalShare: 0, shift }, mulberry32(3)).map((g) => g.groupId);
+    const drawn = (shift: number) => planStep(1, pool, { ...options, originalShare: 0, aim: { shift } }, mulberry32(3)).map((g) => g.groupId);
     expect(new Set(drawn(0))).toEqual(new Set(['low#2', 'high#2']));
     expect(drawn(0.15)).toEqual(Array(8).fill('low#2'));
-    expect(planStep(1, pool, { ...options, shift: 0.15 }, mulberry32(3)).find((g) => g.source === 'prefix')?.drawnPHat).toBe(0.35);
+    expect(planStep(1, pool, { ...options, aim: { shift: 0.15 } }, mulberry32(3)).find((g) => g.source === 'prefix')?.drawnPHat).toBe(0.35);
   });
 
   it('draw lag - the mean gap between group reward and p̂ at draw over the last steps, clamped; NaN draws skipped', () => {

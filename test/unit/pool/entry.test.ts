@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src/tasks/rng.ts';
-import { drawEntries, drawSlots } from '../../../src/pool/draw.ts';
+import { DEFAULT_AIM, drawEntries, drawSlots, type DrawAim } from '../../../src/pool/draw.ts';
 import { driftedOutOfBand, foldObservation, RECENT_TRIALS, type PoolEntry } from '../../../src/pool/entry.ts';
 
 const entry = (over: Partial<PoolEntry> = {}): PoolEntry => ({
@@ -54,12 +54,26 @@ describe('pool entry', () => {
     expect(drawSlots([], 4, mulberry32(5))).toEqual([]);
   });
 
+  it('pool entry - inside the band, draws prefer entries predicted near τ, after the lag', () => {
+    const entries = [entry({ questionId: 'near', pHat: 0.5 }), entry({ questionId: 'edge', pHat: 0.68 })];
+    const share = (aim: Partial<DrawAim>) => {
+      const rng = mulberry32(4);
+      let near = 0;
+      for (let i = 0; i < 2000; i++) if (drawEntries(entries, 1, rng, { ...DEFAULT_AIM, ...aim })[0]!.questionId === 'near') near++;
+      return near / 2000;
+    };
+    // weights 1.02 and 0.22 (p(1 − p) would give 0.25 and 0.22)
+    expect(share({})).toBeGreaterThan(0.75);
+    // With a lag of −0.18 the prefix at 0.68 is the one expected at τ.
+    expect(share({ shift: -0.18 })).toBeLessThan(0.25);
+  });
+
   it('pool entry - an entry just outside the τ band is drawn far less than one just inside', () => {
     const entries = [entry({ questionId: 'in', pHat: 0.7 }), entry({ questionId: 'out', pHat: 0.8 })];
     const rng = mulberry32(3);
     const counts = { in: 0, out: 0 } as Record<string, number>;
     for (let i = 0; i < 2000; i++) counts[drawEntries(entries, 1, rng)[0]!.questionId]! += 1;
-    // weights 0.21 + 0.02 against 0.02: ~11x; p̂(1 − p̂) alone would give 1.3x
+    // weights 0.135 + 0.02 against 0.02: ~8x; p̂(1 − p̂) alone would give 1.3x
     expect(counts.in!).toBeGreaterThan(counts.out! * 6);
     expect(counts.out!).toBeGreaterThan(0);
   });
