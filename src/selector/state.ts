@@ -40,6 +40,8 @@ export interface SelectorCounters {
   sweepRollouts: number;
   rebuilt: number;
   retired: number;
+  /** Entries removed to make room while the pool was full of entries predicted out of band. */
+  evicted: number;
 }
 
 export interface SelectorState {
@@ -65,7 +67,7 @@ export function initialSelectorState(pool: PoolEntry[] = [], nextQuestion = 0, l
     probing: new Map(),
     sweeps: new Map(),
     nextQuestion,
-    counters: { probed: 0, saturated: 0, notSaturated: 0, sweepsDone: 0, selectedInBand: 0, selectedOutOfBand: 0, outOfBandAbove: 0, outOfBandBelow: 0, sweepRollouts: 0, rebuilt: 0, retired: 0 },
+    counters: { probed: 0, saturated: 0, notSaturated: 0, sweepsDone: 0, selectedInBand: 0, selectedOutOfBand: 0, outOfBandAbove: 0, outOfBandBelow: 0, sweepRollouts: 0, rebuilt: 0, retired: 0, evicted: 0 },
   };
 }
 

@@ -1,5 +1,5 @@
 import { createSweep, cutPrefixes, inBand, isDone, isSaturated, markRequested, nextRequests, recordResults, sweepSelection, wilsonInterval } from '../prefix/index.ts';
-import { countInBand, foldObservation, type PoolEntry } from '../pool/entry.ts';
+import { countInBand, foldObservation, predictedPHat, type PoolEntry } from '../pool/entry.ts';
 import type { Question, Task } from '../tasks/types.ts';
 import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } from './state.ts';
 
@@ -14,16 +14,35 @@ const ORIGINAL = 'original:';
  * plus work in progress are below the pool target. Entries whose p̂ has left the band do not
  * count: they wait for the controller to have them rebuilt, and the learner hardly draws them, so
  * counting them would stop the supply exactly when the policy has learnt past its prefixes. The
- * whole pool stays under twice the target.
+ * whole pool stays under twice the target: when that cap is what stops the supply, the entries
+ * predicted farthest out of band are evicted to make room. The controller rebuilds an entry only
+ * once its raw p̂ has left the band with evidence, so without eviction a pool full of prefixes the
+ * learner no longer draws (p̂ 0.6–0.7, lag 0.2) stalled it for 20 s a step.
  */
 export function topUp(s: SelectorState, c: SelectorSettings, task: Task): SelectorOutput[] {
   const inProgress = s.sweeps.size + s.probing.size;
   const usable = countInBand(s.pool.values(), c.band, s.lag.value);
-  const want = Math.min(c.probeQuestions, c.poolTarget - usable - inProgress, 2 * c.poolTarget - s.pool.size - inProgress);
-  if (want <= 0 || s.probing.size >= c.probeQuestions) return [];
+  const wanted = Math.min(c.probeQuestions - s.probing.size, c.poolTarget - usable - inProgress);
+  if (wanted <= 0) return [];
+  const evicted = evict(s, c, wanted - (2 * c.poolTarget - s.pool.size - inProgress));
+  const want = Math.min(wanted, 2 * c.poolTarget - s.pool.size - inProgress);
+  if (want <= 0) return evicted;
   const questions = task.generate(c.split, s.nextQuestion + want, c.questionSeed).slice(s.nextQuestion);
   s.nextQuestion += want;
-  return questions.filter((q) => !s.pool.has(q.id) && !s.sweeps.has(q.id)).map((q) => probe(s, c, q, 0));
+  return [...evicted, ...questions.filter((q) => !s.pool.has(q.id) && !s.sweeps.has(q.id)).map((q) => probe(s, c, q, 0))];
+}
+
+/** Removes up to `count` entries predicted out of band, farthest from τ first (none under refresh). */
+function evict(s: SelectorState, c: SelectorSettings, count: number): SelectorOutput[] {
+  if (count <= 0) return [];
+  const distance = (e: PoolEntry) => Math.abs(predictedPHat(e, s.lag.value) - c.tau);
+  const victims = [...s.pool.values()]
+    .filter((e) => !inBand(predictedPHat(e, s.lag.value), c.band) && !s.probing.has(e.questionId) && !s.sweeps.has(e.questionId))
+    .sort((a, b) => distance(b) - distance(a))
+    .slice(0, count);
+  for (const e of victims) s.pool.delete(e.questionId);
+  s.counters.evicted += victims.length;
+  return victims.map((e) => ({ type: 'pool-delete', questionId: e.questionId, reason: 'evicted: predicted out of band' }));
 }
 
 /** Re-probes pool questions with the current policy so their entries can be rebuilt (all when ids is empty). */

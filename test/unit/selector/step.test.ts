@@ -68,8 +68,20 @@ describe('selector step', () => {
     expect(requests(topUp(inBandPool, settings, task))).toHaveLength(0);
     const learntPast = initialSelectorState(['a', 'b', 'c'].map((id) => pooled(id, 0.95)).concat(pooled('d', 0.5)));
     expect(requests(topUp(learntPast, settings, task))).toHaveLength(3);
-    const crowded = initialSelectorState(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id) => pooled(id, 0.95)));
-    expect(requests(topUp(crowded, settings, task))).toHaveLength(1); // 7 entries + 1 probe = 2 × target
+  });
+
+  it('selector - a pool full of entries predicted out of band evicts the farthest ones to make room, and stays under twice the target', () => {
+    const crowded = initialSelectorState(['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => pooled(id, 0.9 + i * 0.01)).concat(pooled('in', 0.5)));
+    const out = topUp(crowded, settings, task);
+    // Wanted: 3 probes (target 4, 1 usable); room for 1 under the cap of 8, so the 2 farthest go.
+    expect(out.filter((o) => o.type === 'pool-delete').map((o) => o.type === 'pool-delete' && o.questionId)).toEqual(['f', 'e']);
+    expect(requests(out)).toHaveLength(3);
+    expect(crowded.pool.size + crowded.probing.size).toBe(8);
+    expect(crowded.counters.evicted).toBe(2);
+    // Work in flight counts towards the target: nothing more until it lands; a full pool of usable entries evicts nothing.
+    expect(topUp(crowded, settings, task)).toEqual([]);
+    const usable = initialSelectorState(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => pooled(id, 0.5)));
+    expect(topUp(usable, settings, task)).toEqual([]);
   });
 
   it('selector - supply is counted as the learner draws it: p̂ plus the lag its training groups come back with', () => {
