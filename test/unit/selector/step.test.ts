@@ -7,7 +7,7 @@ import type { PoolEntry } from '../../../src/pool/entry.ts';
 const task = resolveTask('arithmetic');
 const settings: SelectorSettings = {
   split: 'easy', probeQuestions: 4, probeSamples: 32, minCorrect: 31, fractions: [0.1, 0.3, 0.5, 0.7, 0.9],
-  sweepSamples: 16, sweepBatch: 8, sequential: true, tau: 0.5, band: [0.25, 0.75], poolTarget: 4, groupSize: 8, questionSeed: 3,
+  sweepSamples: 16, sweepBatch: 8, sequential: true, sweepZ: 1.96, tau: 0.5, band: [0.25, 0.75], poolTarget: 4, groupSize: 8, questionSeed: 3,
 };
 const requests = (out: SelectorOutput[]) => out.flatMap((o) => (o.type === 'request' ? [o.request] : []));
 const rewards = (correct: number, n: number) => Array.from({ length: n }, (_, i) => (i < correct ? 1 : 0));
@@ -101,6 +101,7 @@ describe('selector step', () => {
     const [p] = requests(topUp(s, settings, task));
     const failure = task.tokenizer.encode('012+034=0046;0046+056=0102;#102');
     onProbeResult(s, settings, task, { questionId: p!.question.id, groupId: p!.groupId, rewards: [...rewards(31, 31), 0], completions: Array.from({ length: 32 }, () => failure) });
+    expect(s.sweeps.get(p!.question.id)!.sweep.config).toMatchObject({ tau: 0.3125, z: settings.sweepZ });
     // Conditioned accuracy 1.0, 0.75, 0.5, 0.25, 0.0: aimed at τ it would be the 0.5 cut, aimed at 0.31 it is the 0.25 one.
     const truth = [16, 12, 8, 4, 0];
     for (let c = 0; c < truth.length; c++) onSweepResult(s, settings, { questionId: p!.question.id, candidate: c, rewards: rewards(truth[c]!, 16), policyVersion: 1 }, 2);
