@@ -9,13 +9,16 @@
  * no sweep can beat (the prefix truly closest to τ).
  *
  * Run: npx tsx scripts/bench-sequential.ts [--questions 1000] [--seed 1] [--tau 0.5]
- *        [--max-trials 32] [--batch 8] [--z 1.96]
+ *        [--max-trials 32] [--batch 8] [--z 1.96] [--band 0.25,0.75]
+ * With --band, the sequential sweep also stops prefixes confidently out of band and chooses
+ * among those in band; `inBandShare*` is how many sweeps end with a usable (in-band) prefix.
  * Prints one JSON document on stdout.
  */
 import { parseArgs } from 'node:util';
 import {
   createSweep,
   cutPrefixes,
+  inBand,
   runSweep,
   sweepRollouts,
   sweepSelection,
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     'max-trials': { type: 'string', default: '32' },
     batch: { type: 'string', default: '8' },
     z: { type: 'string', default: '1.96' },
+    band: { type: 'string' },
   },
 });
 const questions = Number(values.questions);
@@ -43,6 +47,7 @@ const sweep = {
   maxTrials: Number(values['max-trials']),
   batch: Number(values.batch),
   z: Number(values.z),
+  ...(values.band ? { band: values.band.split(',').map(Number) as [number, number] } : {}),
 };
 
 const rng = mulberry32(seed);
@@ -53,6 +58,13 @@ let withinTenth = 0;
 let distanceFixed = 0;
 let distanceSequential = 0;
 let distanceBest = 0;
+let inBandFixed = 0;
+let inBandSequential = 0;
+const usable = (st: SweepState): boolean => {
+  const chosen = sweepSelection(st);
+  const band = sweep.band ?? [0.25, 0.75];
+  return chosen !== undefined && inBand(chosen.successes / chosen.trials, band);
+};
 
 for (let q = 0; q < questions; q++) {
   // Failed completions of 20–400 tokens; short ones lose fractions to de-duplication.
@@ -78,6 +90,8 @@ for (let q = 0; q < questions; q++) {
   if (dSequential <= dFixed + 0.1) withinTenth++;
   distanceFixed += dFixed;
   distanceSequential += dSequential;
+  if (usable(fixed)) inBandFixed++;
+  if (usable(sequential)) inBandSequential++;
   distanceBest += Math.min(...truth.map((p) => Math.abs(p - sweep.tau)));
 }
 
@@ -94,6 +108,8 @@ console.log(
       meanTrueDistanceSequential: round(distanceSequential / questions),
       meanTrueDistanceBest: round(distanceBest / questions),
       withinTenthOfFixedShare: round(withinTenth / questions),
+      inBandShareFixed: round(inBandFixed / questions),
+      inBandShareSequential: round(inBandSequential / questions),
       config: { seed, ...sweep, commonRandomNumbers: true },
     },
     null,

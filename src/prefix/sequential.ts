@@ -26,7 +26,7 @@
  */
 import { checkInteger } from './check.ts';
 import { distanceBounds } from './distance.ts';
-import { selectPrefix, type PrefixCandidate } from './select.ts';
+import { inBand, selectPrefix, type PrefixCandidate } from './select.ts';
 import { sweepConfig, type SweepConfig, type SweepOptions } from './sweep-config.ts';
 import { wilsonInterval } from './wilson.ts';
 
@@ -150,10 +150,17 @@ export function isDone(state: SweepState): boolean {
  * {@link isDone}. Ruled-out prefixes stay out even if late answers move their p̂, so the choice
  * is the one the stopping rule made; one with data always remains, since the prefix with the
  * smallest upper bound is never ruled out.
+ *
+ * With a `band`, the closest among those whose p̂ is in band. When none is (every prefix out of
+ * band, or ruled out for it), the closest of all, out of band: the caller rejects it, and its
+ * side (above or below) says why.
  */
 export function sweepSelection(state: SweepState): SweepCandidateState | undefined {
+  const { band, tau } = state.config;
   const contenders = state.candidates.filter((c) => c.status !== 'ruledOut');
-  return selectPrefix(contenders, state.config.tau);
+  if (!band) return selectPrefix(contenders, tau);
+  const usable = contenders.filter((c) => c.trials > 0 && inBand(c.successes / c.trials, band));
+  return selectPrefix(usable.length ? usable : state.candidates, tau);
 }
 
 /** Rollouts recorded so far over all prefixes: the sweep's cost. */
@@ -164,15 +171,17 @@ export function sweepRollouts(state: SweepState): number {
 // Rules out every active prefix whose closest possible distance to τ exceeds the farthest
 // possible distance of the best-bounded prefix. An untried prefix has interval [0, 1], upper
 // bound max(τ, 1 − τ), so it neither rules others out nor is ruled out before it is sampled.
+// With a band, a prefix whose interval lies outside it is ruled out first, and cannot rule out
+// others: a prefix at 0.2 must not stop one at 0.45 because it is nearer a τ of 0.3.
 function ruleOut(
   candidates: readonly SweepCandidateState[],
-  { tau, z }: SweepConfig,
+  { tau, z, band }: SweepConfig,
 ): SweepCandidateState[] {
-  const bounds = candidates.map((c) =>
-    distanceBounds(wilsonInterval(c.successes, c.trials, z), tau),
-  );
-  const bestUpper = Math.min(...bounds.map((b) => b.upper));
+  const intervals = candidates.map((c) => wilsonInterval(c.successes, c.trials, z));
+  const outOfBand = intervals.map((w) => band !== undefined && (w.high < band[0] || w.low > band[1]));
+  const bounds = intervals.map((w) => distanceBounds(w, tau));
+  const bestUpper = Math.min(...bounds.filter((_, i) => !outOfBand[i]).map((b) => b.upper));
   return candidates.map((c, i) =>
-    c.status === 'active' && bounds[i].lower > bestUpper ? { ...c, status: 'ruledOut' } : c,
+    c.status === 'active' && (outOfBand[i] || bounds[i].lower > bestUpper) ? { ...c, status: 'ruledOut' } : c,
   );
 }

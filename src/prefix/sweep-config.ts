@@ -2,7 +2,7 @@
  * Configuration of a prefix sweep: which prefixes to measure, how many rollouts each may get,
  * and whether to stop early on prefixes that cannot win.
  */
-import { checkInteger, checkOpenUnit, checkPositive } from './check.ts';
+import { checkInteger, checkOpenUnit, checkPositive, checkUnit } from './check.ts';
 import { PrefixArgumentError } from './errors.ts';
 
 /** A prefix to measure, before any rollout: what {@link cutPrefixes} returns, minus tokens. */
@@ -30,6 +30,13 @@ export interface SweepOptions {
    * τ. false: the paper's fixed sweep, `maxTrials` rollouts for every prefix, same API.
    */
   sequential?: boolean;
+  /**
+   * Only prefixes whose p̂ lies in this band are usable (the caller rejects any other choice).
+   * Given, the sequential sweep also stops a prefix once its interval lies outside the band, the
+   * choice is the prefix closest to τ among those in band, and a sweep whose every prefix is out
+   * of band stops early. Absent: the paper's rule, closest to τ whatever its p̂.
+   */
+  band?: readonly [number, number];
 }
 
 /** A validated sweep configuration with every default filled in. */
@@ -40,6 +47,7 @@ export interface SweepConfig {
   readonly batch: number;
   readonly z: number;
   readonly sequential: boolean;
+  readonly band?: readonly [number, number];
 }
 
 /** Default target accuracy, rollout cap, batch and z of a sweep, in one place. */
@@ -65,6 +73,7 @@ export function sweepConfig(options: SweepOptions): SweepConfig {
   if (typeof sequential !== 'boolean') {
     throw new PrefixArgumentError('sequential', 'a boolean', sequential);
   }
+  const band = options.band === undefined ? undefined : checkBand(options.band);
   return {
     candidates,
     tau: checkOpenUnit('tau', options.tau ?? SWEEP_DEFAULTS.tau),
@@ -72,5 +81,14 @@ export function sweepConfig(options: SweepOptions): SweepConfig {
     batch: checkInteger('batch', options.batch ?? SWEEP_DEFAULTS.batch, 1),
     z: checkPositive('z', options.z ?? SWEEP_DEFAULTS.z),
     sequential,
+    ...(band ? { band } : {}),
   };
+}
+
+function checkBand(band: unknown): readonly [number, number] {
+  if (!Array.isArray(band) || band.length !== 2) throw new PrefixArgumentError('band', '[low, high]', band);
+  const low = checkUnit('band[0]', band[0]);
+  const high = checkUnit('band[1]', band[1]);
+  if (low >= high) throw new PrefixArgumentError('band[1]', `a number > band[0] (${low})`, high);
+  return Object.freeze([low, high] as const);
 }

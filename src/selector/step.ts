@@ -91,7 +91,7 @@ export function onProbeResult(
     failureText: task.tokenizer.decode(failure),
     prefixes,
     prefixTexts: prefixes.map((x) => task.tokenizer.decode(x.tokens)),
-    sweep: createSweep({ candidates: prefixes, tau: sweepTarget(s, c), maxTrials: c.sweepSamples, batch: c.sweepBatch, sequential: c.sequential, z: c.sweepZ }),
+    sweep: createSweep({ candidates: prefixes, tau: sweepTarget(s, c), maxTrials: c.sweepSamples, batch: c.sweepBatch, sequential: c.sequential, z: c.sweepZ, band: c.band }),
     generation: probing.generation,
     batches: prefixes.map(() => 0),
   };

@@ -158,6 +158,25 @@ describe('sequential', () => {
     expect(() => runSweep(markRequested(s, nextRequests(s)), () => 0)).toThrow(PrefixArgumentError);
   });
 
+  it('sweep - with a band, a sweep whose every prefix is confidently out of band stops after one batch each', () => {
+    // A cliff: the policy recovers from every cut up to the error and from none after it.
+    const truth = [8, 8, 8, 8, 0, 0, 0, 0, 0];
+    const banded = runSweep(createSweep({ candidates: nine, z: 1, band: [0.25, 0.75] }), ({ index, samples }) => Math.min(samples, truth[index]!));
+    expect(isDone(banded)).toBe(true);
+    expect(sweepRollouts(banded)).toBe(9 * 8);
+    expect(sweepSelection(banded)!.successes / sweepSelection(banded)!.trials).toBe(1); // out of band: the caller rejects it
+    const unbanded = runSweep(createSweep({ candidates: nine, z: 1 }), ({ index, samples }) => Math.min(samples, truth[index]!));
+    expect(sweepRollouts(unbanded)).toBeGreaterThan(9 * 8);
+  });
+
+  it('sweep - with a band, the choice is the prefix closest to τ among those in band', () => {
+    // For τ = 0.2, 1/8 = 0.125 is nearer than 4/8 but out of band: with the band, 4/8 wins.
+    const run = (tau: number, band?: readonly [number, number]) =>
+      sweepSelection(runSweep(createSweep({ candidates: two, tau, maxTrials: 8, band }), ({ index }) => [4, 1][index]!));
+    expect(run(0.2)!.index).toBe(1);
+    expect(run(0.2, [0.25, 0.75])!.index).toBe(0);
+  });
+
   it('sweep - options are validated by field', () => {
     const bad: [object, RegExp][] = [
       [{ tau: 1 }, /^tau: /],
@@ -165,6 +184,8 @@ describe('sequential', () => {
       [{ batch: 2.5 }, /^batch: /],
       [{ z: -1 }, /^z: /],
       [{ sequential: 'yes' }, /^sequential: /],
+      [{ band: [0.75, 0.25] }, /^band\[1\]: /],
+      [{ band: [0.25] }, /^band: /],
       [{ candidates: [{ fraction: 0.1, length: 3 }, { fraction: 1.5, length: 4 }] }, /^candidates\[1\]\.fraction: /],
       [{ candidates: [{ fraction: 0.1, length: 0 }] }, /^candidates\[0\]\.length: /],
       [{ candidates: undefined }, /^candidates: /],
