@@ -1,4 +1,4 @@
-import { DEFAULT_AIM, drawSlots, type DrawAim } from '../pool/draw.ts';
+import { DEFAULT_AIM, drawSlots, drawUniform, type DrawAim } from '../pool/draw.ts';
 import { entryGroupId, type PoolEntry } from '../pool/entry.ts';
 import type { Question } from '../tasks/types.ts';
 
@@ -18,10 +18,10 @@ export interface PlannedGroup {
 
 /**
  * The groups of training step `step`: `promptsPerStep − round(promptsPerStep · originalShare)`
- * prefix-conditioned prompts drawn from the pool (favouring entries predicted near τ by `aim`, see
- * `drawWeight`; an entry is repeated only when the pool is thinner than the step), and the
- * rest original questions taken from the pool's questions. Repeats of an entry share its group
- * id, so GRPO normalises them as one larger group of the same prompt.
+ * prefix-conditioned prompts drawn from the pool (entries predicted near τ by `aim`, repeated
+ * while few are; see `drawSlots`), and the rest original questions taken uniformly from the
+ * pool's questions (their prefixes' p̂ says nothing about them). Repeats of an entry share its
+ * group id, so GRPO normalises them as one larger group of the same prompt.
  */
 export function planStep(
   step: number,
@@ -32,7 +32,7 @@ export function planStep(
   const prefixSlots = prefixSlotsPerStep(o);
   const originals = o.promptsPerStep - prefixSlots;
   const prefixed = drawSlots(pool, prefixSlots, rng, { ...DEFAULT_AIM, ...o.aim }).map((e) => ({ e, original: false }));
-  const plain = drawSlots(pool, originals, rng).map((e) => ({ e, original: true }));
+  const plain = drawUniform(pool, originals, rng).map((e) => ({ e, original: true }));
   return [...plain, ...prefixed].map(({ e, original }, i) => ({
     requestId: `train:s${step}:${i}`,
     groupId: original ? `original:${e.questionId}` : entryGroupId(e),

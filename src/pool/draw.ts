@@ -47,15 +47,32 @@ export function drawEntries(entries: PoolEntry[], count: number, rng: () => numb
 
 /**
  * Exactly `count` entries (none from an empty pool), taken from the entries predicted in band
- * while there are any: a second group of a prefix at 0.5 carries more signal than a first group
- * of one the policy has learnt past (all-correct, zero advantage). Rounds of
- * {@link drawEntries}, so every candidate is drawn once before any is drawn twice. Entries out
- * of band are left to the controller's drift refresh, which already has their evidence.
+ * while there are any, and of those only the ones worth a group: weight at least a quarter of
+ * the best's (within ≈ 0.17 of τ when the best is at τ). A second group of a prefix predicted at
+ * τ carries more than a first group of one predicted at 0.7 (groups there came back with std
+ * 0.34–0.38, against 0.45–0.47 near τ), so while few entries are near τ they are repeated rather
+ * than the slots going to the band's edge. Rounds of {@link drawEntries}: every entry worth a
+ * group is drawn once before any is drawn twice. Entries out of band are left to the
+ * controller's drift refresh, which already has their evidence.
  */
 export function drawSlots(entries: PoolEntry[], count: number, rng: () => number, aim: DrawAim = DEFAULT_AIM): PoolEntry[] {
   const inBandEntries = entries.filter((e) => inBand(predictedPHat(e, aim.shift), aim.band));
   const candidates = inBandEntries.length ? inBandEntries : entries;
+  const weights = candidates.map((e) => drawWeight(e, aim));
+  const best = Math.max(...weights);
+  const worth = candidates.filter((_, i) => weights[i]! >= best / 4);
   const drawn: PoolEntry[] = [];
-  while (candidates.length && drawn.length < count) drawn.push(...drawEntries(candidates, count - drawn.length, rng, aim));
+  while (worth.length && drawn.length < count) drawn.push(...drawEntries(worth, count - drawn.length, rng, aim));
+  return drawn;
+}
+
+/** `count` of `entries` uniformly, every one once before any twice (none from an empty pool). */
+export function drawUniform<T>(entries: readonly T[], count: number, rng: () => number): T[] {
+  const drawn: T[] = [];
+  let left: T[] = [];
+  while (entries.length && drawn.length < count) {
+    if (!left.length) left = [...entries];
+    drawn.push(left.splice(Math.floor(rng() * left.length), 1)[0]!);
+  }
   return drawn;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../src/tasks/rng.ts';
-import { DEFAULT_AIM, drawEntries, drawSlots, type DrawAim } from '../../../src/pool/draw.ts';
+import { DEFAULT_AIM, drawEntries, drawSlots, drawUniform, type DrawAim } from '../../../src/pool/draw.ts';
 import { driftedOutOfBand, foldObservation, RECENT_TRIALS, type PoolEntry } from '../../../src/pool/entry.ts';
 
 const entry = (over: Partial<PoolEntry> = {}): PoolEntry => ({
@@ -66,6 +66,25 @@ describe('pool entry', () => {
     expect(share({})).toBeGreaterThan(0.75);
     // With a lag of −0.18 the prefix at 0.68 is the one expected at τ.
     expect(share({ shift: -0.18 })).toBeLessThan(0.25);
+  });
+
+  it('pool entry - slots go only to entries worth a group: a prefix at τ is repeated before one at the band edge is drawn', () => {
+    const pool = [entry({ questionId: 'tau', pHat: 0.5 }), entry({ questionId: 'edge', pHat: 0.72 })];
+    expect(drawSlots(pool, 4, mulberry32(6)).map((e) => e.questionId)).toEqual(['tau', 'tau', 'tau', 'tau']);
+    // Near τ alike: every one drawn once before any twice.
+    const near = [0.45, 0.5, 0.55].map((pHat, i) => entry({ questionId: `n${i}`, pHat }));
+    expect(new Set(drawSlots(near.concat(pool), 4, mulberry32(6)).slice(0, 4).map((e) => e.questionId)).size).toBe(4);
+    // With nothing near τ, the best of what there is sets the bar: both are drawn.
+    const far = [entry({ questionId: 'x', pHat: 0.3 }), entry({ questionId: 'y', pHat: 0.72 })];
+    expect(new Set(drawSlots(far, 4, mulberry32(6)).map((e) => e.questionId))).toEqual(new Set(['x', 'y']));
+  });
+
+  it('pool entry - a uniform draw takes every entry once before any twice', () => {
+    const drawn = drawUniform(['a', 'b', 'c'], 7, mulberry32(2));
+    expect(new Set(drawn.slice(0, 3)).size).toBe(3);
+    expect(new Set(drawn.slice(3, 6)).size).toBe(3);
+    expect(drawn).toHaveLength(7);
+    expect(drawUniform([], 3, mulberry32(2))).toEqual([]);
   });
 
   it('pool entry - an entry just outside the τ band is drawn far less than one just inside', () => {
