@@ -127,7 +127,9 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
       });
       // A request lost with its actor comes back after the ack wait; re-sending (same id) covers a lost publish.
       if (Date.now() - started > 3 * config.rollout.ackWaitSeconds * 1000) {
-        for (const id of ids.filter((x) => !arrived.has(x) && sent.has(x))) {
+        const overdue = ids.filter((x) => !arrived.has(x) && sent.has(x));
+        ctx.log.warn({ step: s, overdue: overdue.length, of: ids.length }, 'results overdue; re-sending their requests');
+        for (const id of overdue) {
           const g = sent.get(id)!;
           await durably(ctx, 'train request', () => publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), rolloutRequest(task, config.sampling, { run: ctx.run, kind: 'train', id, groupId: g.groupId, question: g.question, prefix: g.prefix, n: g.n, minPolicyVersion: 0 })));
           count(ctx, 'resent');
@@ -146,7 +148,15 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
     const started = Date.now();
     const usable = () => countInBand(pool.values(), config.selector.band, lag.value);
     const patient = () => first || Date.now() - started < lc.poolWaitSeconds * 1000;
-    while (!ctx.stopRequested && (pool.size === 0 || (usable() < lc.minPool && patient()))) await new Promise((r) => setTimeout(r, 250));
+    let told = started;
+    while (!ctx.stopRequested && (pool.size === 0 || (usable() < lc.minPool && patient()))) {
+      await new Promise((r) => setTimeout(r, 250));
+      // An empty pool is waited out however long it takes: say so, or a stalled run is silent.
+      if (Date.now() - told >= 30_000) {
+        told = Date.now();
+        ctx.log.warn({ waitedSeconds: Math.round((told - started) / 1000), inBand: usable(), pool: pool.size }, 'still waiting for the pool');
+      }
+    }
     const waited = (Date.now() - started) / 1000;
     if (waited >= 1) ctx.log.info({ waitedSeconds: +waited.toFixed(1), inBand: usable(), pool: pool.size }, 'waited for the pool');
     ctx.counters.poolWaitSeconds = (ctx.counters.poolWaitSeconds ?? 0) + waited;
