@@ -1,19 +1,39 @@
+/** Raised for an attempt that neither resolved nor rejected within its time. */
+export class AttemptTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`);
+    this.name = 'AttemptTimeoutError';
+  }
+}
+
 /**
  * Runs `attempt` until it succeeds, backing off between tries, for at most `totalMs`. Used around
  * publishes and KV writes so an actor rides out a broker restart or a reconnect instead of dying;
  * the last error is rethrown when time runs out.
+ *
+ * An attempt still pending after `attemptMs` counts as failed and is tried again: a write caught
+ * by a broker restart can leave its promise pending for good, and an actor awaiting it would hang
+ * without a word. Every write retried here is idempotent (message ids, KV values, object names),
+ * so a late success of the abandoned attempt does no harm.
  */
-export async function retrying<T>(attempt: () => Promise<T>, options: { totalMs?: number; onRetry?: (error: unknown, tries: number) => void } = {}): Promise<T> {
+export async function retrying<T>(attempt: () => Promise<T>, options: { totalMs?: number; attemptMs?: number; onRetry?: (error: unknown, tries: number) => void } = {}): Promise<T> {
   const deadline = Date.now() + (options.totalMs ?? 60_000);
+  const attemptMs = options.attemptMs ?? 30_000;
   let delay = 100;
   for (let tries = 1; ; tries++) {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await attempt();
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new AttemptTimeoutError(attemptMs)), attemptMs);
+      });
+      return await Promise.race([attempt(), expired]);
     } catch (error) {
       if (Date.now() + delay > deadline) throw error;
       options.onRetry?.(error, tries);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 2_000);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

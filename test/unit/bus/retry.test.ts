@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { AttemptTimeoutError, retrying } from '../../../src/bus/retry.ts';
+
+describe('retrying', () => {
+  it('retrying - retries failures with backoff and returns the first success', async () => {
+    let calls = 0;
+    const retries: number[] = [];
+    const value = await retrying(async () => {
+      calls++;
+      if (calls < 3) throw new Error(`fail ${calls}`);
+      return 'ok';
+    }, { onRetry: (_, tries) => retries.push(tries) });
+    expect(value).toBe('ok');
+    expect(retries).toEqual([1, 2]);
+  });
+
+  it('retrying - an attempt that never settles is abandoned after attemptMs and tried again', async () => {
+    let calls = 0;
+    const errors: unknown[] = [];
+    const value = await retrying(() => (++calls === 1 ? new Promise<string>(() => undefined) : Promise.resolve('second')), { attemptMs: 50, onRetry: (e) => errors.push(e) });
+    expect(value).toBe('second');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(AttemptTimeoutError);
+  });
+
+  it('retrying - rethrows the last error once totalMs is spent', async () => {
+    await expect(retrying(() => new Promise(() => undefined), { attemptMs: 20, totalMs: 100 })).rejects.toBeInstanceOf(AttemptTimeoutError);
+    await expect(retrying(async () => { throw new Error('always'); }, { totalMs: 50 })).rejects.toThrow('always');
+  });
+});
