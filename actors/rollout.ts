@@ -3,6 +3,7 @@ import { bufferTime, concatMap, filter, from, merge, takeUntil, lastValueFrom, d
 import { decodeOrDeadLetter, type Decoded } from '../src/bus/decode-or-dead-letter.ts';
 import { consume$, subscribe$ } from '../src/bus/observable.ts';
 import { publishJs } from '../src/bus/publish.ts';
+import { withTimeout } from '../src/bus/retry.ts';
 import { fetchWeights, latestWeights, type WeightsPlace } from '../src/bus/weights.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { RolloutRequest, RolloutResult } from '../src/protocol/messages.ts';
@@ -57,9 +58,11 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
 function weightsFollower(ctx: ActorContext, engine: RolloutEngine, place: WeightsPlace): (minVersion: number) => Promise<void> {
   let chain = Promise.resolve();
   const loadLatest = async () => {
-    const latest = await latestWeights(place);
+    // Bounded: a fetch caught by a broker restart can stay pending for good, and every request
+    // this actor serves waits on it.
+    const latest = await withTimeout(latestWeights(place), 10_000);
     if (!latest?.ok || latest.value.version <= engine.policyVersion) return;
-    const bytes = await fetchWeights(place, latest.value);
+    const bytes = await withTimeout(fetchWeights(place, latest.value), 30_000);
     await engine.loadWeights(bytes, latest.value.version);
     ctx.policyVersion = engine.policyVersion;
     count(ctx, 'weightLoads');

@@ -21,19 +21,31 @@ export async function retrying<T>(attempt: () => Promise<T>, options: { totalMs?
   const attemptMs = options.attemptMs ?? 30_000;
   let delay = 100;
   for (let tries = 1; ; tries++) {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const expired = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new AttemptTimeoutError(attemptMs)), attemptMs);
-      });
-      return await Promise.race([attempt(), expired]);
+      return await withTimeout(attempt(), attemptMs);
     } catch (error) {
       if (Date.now() + delay > deadline) throw error;
       options.onRetry?.(error, tries);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 2_000);
-    } finally {
-      clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * `promise`, or an {@link AttemptTimeoutError} once `ms` pass without it settling. For broker
+ * operations that have no deadline of their own: an object-store read caught by a broker restart
+ * can stay pending for good (it stalled both rollout actors of a fault test, each waiting on its
+ * weights fetch, while every request waited on them).
+ */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AttemptTimeoutError(ms)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AttemptTimeoutError, retrying } from '../../../src/bus/retry.ts';
+import { AttemptTimeoutError, retrying, withTimeout } from '../../../src/bus/retry.ts';
 
 describe('retrying', () => {
   it('retrying - retries failures with backoff and returns the first success', async () => {
@@ -26,5 +26,11 @@ describe('retrying', () => {
   it('retrying - rethrows the last error once totalMs is spent', async () => {
     await expect(retrying(() => new Promise(() => undefined), { attemptMs: 20, totalMs: 100 })).rejects.toBeInstanceOf(AttemptTimeoutError);
     await expect(retrying(async () => { throw new Error('always'); }, { totalMs: 50 })).rejects.toThrow('always');
+  });
+
+  it('withTimeout - passes a settled promise through, turns a pending one into AttemptTimeoutError', async () => {
+    expect(await withTimeout(Promise.resolve(7), 50)).toBe(7);
+    await expect(withTimeout(Promise.reject(new Error('own')), 50)).rejects.toThrow('own');
+    await expect(withTimeout(new Promise(() => undefined), 20)).rejects.toBeInstanceOf(AttemptTimeoutError);
   });
 });
