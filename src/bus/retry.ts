@@ -1,3 +1,5 @@
+import { within } from './close.ts';
+
 /** Raised for an attempt that neither resolved nor rejected within its time. */
 export class AttemptTimeoutError extends Error {
   constructor(ms: number) {
@@ -32,6 +34,8 @@ export async function retrying<T>(attempt: () => Promise<T>, options: { totalMs?
   }
 }
 
+const TIMED_OUT: unique symbol = Symbol('timed out');
+
 /**
  * `promise`, or an {@link AttemptTimeoutError} once `ms` pass without it settling. For broker
  * operations that have no deadline of their own: an object-store read caught by a broker restart
@@ -39,13 +43,7 @@ export async function retrying<T>(attempt: () => Promise<T>, options: { totalMs?
  * weights fetch, while every request waited on them).
  */
 export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AttemptTimeoutError(ms)), ms);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const value = await within(promise, ms, TIMED_OUT);
+  if (value === TIMED_OUT) throw new AttemptTimeoutError(ms);
+  return value as T;
 }

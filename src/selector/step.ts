@@ -24,8 +24,9 @@ export function topUp(s: SelectorState, c: SelectorSettings, task: Task): Select
   const usable = countInBand(s.pool.values(), c.band, s.lag.value);
   const wanted = Math.min(c.probeQuestions - s.probing.size, c.poolTarget - usable - inProgress);
   if (wanted <= 0) return [];
-  const evicted = evict(s, c, wanted - (2 * c.poolTarget - s.pool.size - inProgress));
-  const want = Math.min(wanted, 2 * c.poolTarget - s.pool.size - inProgress);
+  const room = () => 2 * c.poolTarget - s.pool.size - inProgress;
+  const evicted = evict(s, c, wanted - room());
+  const want = Math.min(wanted, room());
   if (want <= 0) return evicted;
   const questions = task.generate(c.split, s.nextQuestion + want, c.questionSeed).slice(s.nextQuestion);
   s.nextQuestion += want;
