@@ -12,7 +12,7 @@ import { encode } from '../src/protocol/codec.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { RunConfig } from '../src/run/config.ts';
 import { rootLogger } from '../src/log.ts';
-import { resolveTask } from '../src/tasks/index.ts';
+import { taskOf } from '../src/run/task-spec.ts';
 import type { Task } from '../src/tasks/types.ts';
 
 /** Everything an actor's shell needs: the connection, the run's broker handles, config, task, logger. */
@@ -59,7 +59,7 @@ export async function openActorContext(o: ActorStart): Promise<ActorContext> {
     bus,
     run: o.run,
     config: o.config,
-    task: resolveTask(o.config.task),
+    task: taskOf(o.config.task),
     actorId,
     kind: o.kind,
     log: rootLogger.child({ run: o.run, actor: o.kind, id: actorId }),

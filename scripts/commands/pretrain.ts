@@ -9,11 +9,14 @@ import { saveCheckpointFile } from '../../src/model/checkpoint.ts';
 import { Policy } from '../../src/model/policy.ts';
 import { DEFAULT_WARM_START as D, warmStartConfig } from '../../src/pretrain/config.ts';
 import { warmStart } from '../../src/pretrain/warm-start.ts';
-import { resolveTask } from '../../src/tasks/index.ts';
+import { SaturnError } from '../../src/errors.ts';
+import { checkTaskSpec, taskOf, type TaskSpec } from '../../src/run/task-spec.ts';
 import { mulberry32 } from '../../src/tasks/rng.ts';
 
 const SPEC = {
   task: { type: 'string', description: 'task to warm-start on', default: 'arithmetic' },
+  'task-options': { type: 'string', description: 'the task’s options as JSON, e.g. {"path": "examples/data/arithmetic-boxed.jsonl", "testShare": 0.2}' },
+  split: { type: 'string', description: 'split to saturate', default: D.easySplit },
   out: { type: 'string', description: 'checkpoint file to write', default: DEFAULT_CHECKPOINT },
   steps: { type: 'integer', description: 'optimiser steps', default: D.steps, min: 1 },
   batch: { type: 'integer', description: 'sequences per step', default: D.batchSize, min: 2 },
@@ -43,9 +46,14 @@ export async function run(argv: string[]): Promise<number> {
     workers: flags.workers,
     seed: flags.seed,
     checkQuestions: flags['check-questions'],
+    easySplit: flags.split,
   });
+  const spec = taskSpecOf(flags.task, flags['task-options']);
+  const task = taskOf(spec, '--task');
+  if (!task.splits.includes(config.easySplit)) throw new SaturnError(`--split: expected one of the task's splits (${task.splits.join(', ')}), got "${config.easySplit}"`);
+  // A task without the harder split (a JSONL file) trains on the one split alone.
+  if (!task.splits.includes(config.mediumSplit)) config.mediumEvery = 0;
   const backend = await initBackend(flags.backend);
-  const task = resolveTask(flags.task);
   const policy = new Policy({ vocabSize: task.tokenizer.vocabSize, seed: config.seed });
   log.info({ backend, task: task.name, config, model: policy.config }, 'warm start');
   const started = performance.now();
@@ -61,7 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   const saturated = saturation.atLeastMinCorrectShare >= 0.5 && saturation.saturatedWithFailureShareOfThose >= 0.1;
   await mkdir(dirname(flags.out), { recursive: true });
   const bytes = await saveCheckpointFile(flags.out, policy, flags['with-optimizer'] ? optimizer : undefined, {
-    task: task.name,
+    task: spec,
     steps: config.steps,
     seed: config.seed,
     warmStart: config,
@@ -72,4 +80,16 @@ export async function run(argv: string[]): Promise<number> {
   log.info(summary, saturated ? 'easy split saturated' : 'easy split NOT saturated');
   if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
   return saturated ? 0 : 1;
+}
+
+/** `--task` and `--task-options` as the task spec the checkpoint records (so `eval` rebuilds the task). */
+function taskSpecOf(name: string, options: string | undefined): TaskSpec {
+  if (options === undefined) return checkTaskSpec(name, '--task');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(options);
+  } catch (cause) {
+    throw new SaturnError(`--task-options: not valid JSON (${(cause as Error).message})`, { cause });
+  }
+  return checkTaskSpec({ name, options: parsed }, '--task');
 }

@@ -21,7 +21,8 @@ import type { Policy } from '../../src/model/policy.ts';
 import { checkRunId } from '../../src/protocol/subjects.ts';
 import { loadRunConfig, type RunConfig } from '../../src/run/config.ts';
 import { RunCollector } from '../../src/run/summary.ts';
-import { resolveTask } from '../../src/tasks/index.ts';
+import { preflight } from '../../src/run/preflight.ts';
+import type { Task } from '../../src/tasks/types.ts';
 import { mulberry32 } from '../../src/tasks/rng.ts';
 import { CHECKPOINT_OBJECT } from '../../actors/learner.ts';
 import { countRequests } from './up-requests.ts';
@@ -42,8 +43,7 @@ const SPEC = {
   backend: BACKEND_FLAG,
 } as const;
 
-function evaluate(policy: Policy, config: RunConfig): Record<string, SplitAccuracy> {
-  const task = resolveTask(config.task);
+function evaluate(policy: Policy, task: Task, config: RunConfig): Record<string, SplitAccuracy> {
   const e = config.evaluation;
   return evaluateSplits(policy, task, { splits: e.splits, questions: e.questions, samples: e.samples, seed: 8_000_001 }, { temperature: config.sampling.temperature, topP: config.sampling.topP, maxTokens: config.sampling.maxTokens, rng: mulberry32(11) });
 }
@@ -54,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = rootLogger.child({ command: 'up' });
   const config = await loadRunConfig(flags.config);
   if (flags.actors !== undefined) config.rollout.actors = flags.actors;
-  if (!existsSync(config.checkpoint)) throw new SaturnError(`checkpoint: ${config.checkpoint} does not exist (run saturn pretrain, or set "checkpoint" in the config)`);
+  const task = preflight(config);
   const runId = checkRunId(flags.run ?? `run-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`, '--run');
   const runDir = resolve(flags.dir, runId);
   await mkdir(runDir, { recursive: true });
@@ -84,7 +84,7 @@ export async function run(argv: string[]): Promise<number> {
     // The embedded server's port is picked at start, so say how to watch or join this run.
     process.stderr.write(`watch it live: saturn monitor --run ${runId} --nats ${url}\nor in a browser: saturn dashboard --run ${runId} --nats ${url}\nadd a rollout actor: saturn actor rollout --run ${runId} --nats ${url}\n`);
 
-    const before = flags['skip-eval'] ? undefined : evaluate((await loadCheckpointFile(config.checkpoint)).policy, config);
+    const before = flags['skip-eval'] ? undefined : evaluate((await loadCheckpointFile(config.checkpoint)).policy, task, config);
 
     const collector = new RunCollector();
     // saturn up reads every metrics subject, so it is the receiver that dead-letters malformed
@@ -122,7 +122,7 @@ export async function run(argv: string[]): Promise<number> {
     metrics.unsubscribe();
 
     const saved = await bus.weights.getBlob(CHECKPOINT_OBJECT);
-    const after = flags['skip-eval'] || !saved ? undefined : evaluate(loadCheckpoint(saved).policy, config);
+    const after = flags['skip-eval'] || !saved ? undefined : evaluate(loadCheckpoint(saved).policy, task, config);
     const requests = await countRequests(bus, collector);
     const summary = {
       run: runId,

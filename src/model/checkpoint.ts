@@ -156,3 +156,36 @@ export async function loadCheckpointFile(path: string, options: { expect?: Polic
 function align4(n: number): number {
   return (n + 3) & ~3;
 }
+
+/** A checkpoint's policy config and metadata, read from its header alone (no tensors, no backend). */
+export function checkpointHeader(bytes: Uint8Array, source = 'checkpoint'): { config: PolicyConfig; meta: CheckpointMeta } {
+  const { header } = rawHeader(bytes, source);
+  return { config: header.config, meta: header.meta ?? {} };
+}
+
+/**
+ * The same checkpoint with `meta` merged into its metadata, tensors copied byte for byte: how
+ * `saturn export checkpoint` records which task a learner's checkpoint was trained on.
+ */
+export function withCheckpointMeta(bytes: Uint8Array, meta: CheckpointMeta): Uint8Array {
+  const { header, dataStart } = rawHeader(bytes, 'checkpoint');
+  const json = new TextEncoder().encode(JSON.stringify({ ...header, meta: { ...header.meta, ...meta } }));
+  const start = align4(16 + json.length);
+  const out = new Uint8Array(start + bytes.length - dataStart);
+  out.set(bytes.subarray(0, 12), 0); // magic and format version
+  new DataView(out.buffer).setUint32(12, json.length, true);
+  out.set(json, 16);
+  out.set(bytes.subarray(dataStart), start);
+  return out;
+}
+
+function rawHeader(bytes: Uint8Array, source: string): { header: Header; dataStart: number } {
+  if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) throw new SaturnError(`${source}: not a saturn checkpoint (bad magic)`);
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(12, true);
+  if (16 + headerLength > bytes.length) throw new SaturnError(`${source}: truncated header`);
+  try {
+    return { header: JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLength))) as Header, dataStart: align4(16 + headerLength) };
+  } catch (cause) {
+    throw new SaturnError(`${source}: header is not valid JSON`, { cause });
+  }
+}

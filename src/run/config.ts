@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { check, ConfigError, SaturnError } from '../errors.ts';
 import { grpoConfig, type GrpoConfig } from '../grpo/config.ts';
 import { refreshConfig, type RefreshConfig } from '../refresh/policy.ts';
+import { checkTaskSpec, type TaskSpec } from './task-spec.ts';
 
 /** Sampling parameters every rollout request carries. */
 export interface SamplingConfig {
@@ -16,8 +17,11 @@ export interface SamplingConfig {
  * Defaults are sized for the built-in task on a 2-core machine.
  */
 export interface RunConfig {
-  /** Task plug-in name and the checkpoint the run starts from. */
-  task: string;
+  /**
+   * Task plug-in: a name, or `{"name": "jsonl", "options": {"path": …}}` (see src/run/task-spec.ts),
+   * and the checkpoint the run starts from (its vocabulary must be the task tokenizer's).
+   */
+  task: TaskSpec;
   checkpoint: string;
   sampling: SamplingConfig;
   rollout: {
@@ -143,7 +147,10 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unk
 
 /** Defaults overlaid with `overrides` (objects merged field by field), validated; errors name the field. */
 export function runConfig(overrides: DeepPartial<RunConfig> = {}): RunConfig {
-  const c = merge(DEFAULT_RUN_CONFIG, overrides, '') as RunConfig;
+  // `task` is a string or an object, so it is checked on its own rather than merged.
+  const { task, ...rest } = overrides;
+  const c = merge(DEFAULT_RUN_CONFIG, rest, '') as RunConfig;
+  c.task = checkTaskSpec(task ?? DEFAULT_RUN_CONFIG.task);
   const positive = (v: number, f: string) => check(Number.isInteger(v) && v > 0, f, 'a positive integer', v);
   check(c.sampling.temperature > 0, 'sampling.temperature', 'a number > 0', c.sampling.temperature);
   check(c.sampling.topP > 0 && c.sampling.topP <= 1, 'sampling.topP', 'a number in (0, 1]', c.sampling.topP);

@@ -28,5 +28,5 @@ export {
   type ScratchpadLayout,
 } from './arithmetic-trace.ts';
 export { answersMatch, lastBoxed, normaliseAnswer, verifyBoxed } from './boxed.ts';
-export { DEFAULT_SPLIT, jsonlTask, loadJsonlTask, parseJsonl } from './jsonl.ts';
+export { DEFAULT_SPLIT, TEST_SPLIT, jsonlTask, loadJsonlTask, parseJsonl, type JsonlFields } from './jsonl.ts';
 export { knownTasks, registerTask, resolveTask, type JsonlTaskOptions, type TaskFactory } from './registry.ts';

@@ -7,19 +7,36 @@ import { basename, extname } from 'node:path';
 import { verifyBoxed } from './boxed.ts';
 import { byteTokenizer } from './byte-tokenizer.ts';
 import { JsonlFormatError, requireCount, requireSplit } from './errors.ts';
-import { deriveSeed, mulberry32, randInt } from './rng.ts';
+import { deriveSeed, hashString, mulberry32, randInt } from './rng.ts';
 import type { Question, Task } from './types.ts';
 
 /** Split of a line that names none. */
 export const DEFAULT_SPLIT = 'train';
+/** Split of the held-out lines when {@link JsonlFields.testShare} is set. */
+export const TEST_SPLIT = 'test';
+
+/** Where a line's fields are, and how lines without a `split` are divided. */
+export interface JsonlFields {
+  /** Field holding the question text (default `question`). */
+  question?: string;
+  /** Field holding the reference answer (default `answer`). */
+  answer?: string;
+  /**
+   * Share in [0, 1) of the lines without a `split` field that go to split `test` instead of
+   * `train` (default 0). A line's side is fixed by a hash of its question text, not its line
+   * number, so adding or reordering lines never moves a question from one split to the other.
+   */
+  testShare?: number;
+}
 
 /**
  * Questions of a JSONL text, one JSON object per line:
- * `{"question": string, "answer": string | number, "split"?: string, "id"?: string}`.
- * Blank lines are skipped and other fields ignored. The id defaults to `<split>:<line>`.
+ * `{"question": string, "answer": string | number, "split"?: string, "id"?: string}` (the
+ * question and answer fields can be named otherwise, see {@link JsonlFields}). Blank lines are
+ * skipped and other fields ignored. The id defaults to `<split>:<line>`.
  * Throws {@link JsonlFormatError} naming `file`, the line and what is wrong.
  */
-export function parseJsonl(text: string, file: string): Question[] {
+export function parseJsonl(text: string, file: string, fields: JsonlFields = {}): Question[] {
   const questions: Question[] = [];
   const ids = new Set<string>();
   text
@@ -28,7 +45,7 @@ export function parseJsonl(text: string, file: string): Question[] {
     .forEach((raw, index) => {
       const line = index + 1;
       if (raw.trim() === '') return;
-      const question = parseLine(raw, file, line);
+      const question = parseLine(raw, file, line, fields);
       const key = `${question.split}\u0000${question.id}`;
       if (ids.has(key)) throw new JsonlFormatError(file, line, `duplicate id "${question.id}" in split "${question.split}"`);
       ids.add(key);
@@ -75,16 +92,22 @@ export function jsonlTask(questions: readonly Question[], name: string): Task {
     verify(question, completion) {
       return verifyBoxed(question.answer, completion);
     },
+    // What warm start (`saturn pretrain --task jsonl`) teaches: the answer, boxed, at once. It
+    // gives a policy the file's answer format and tokenizer; the reasoning is the dataset's job.
+    trace(question) {
+      const completion = `\\boxed{${question.answer}}`;
+      return { completion, lossMask: new Uint8Array(completion.length).fill(1) };
+    },
   };
 }
 
 /** A task read from the JSONL file at `path`, named after the file unless `name` is given. */
-export function loadJsonlTask(path: string, name?: string): Task {
+export function loadJsonlTask(path: string, name?: string, fields: JsonlFields = {}): Task {
   const text = readFileSync(path, 'utf8');
-  return jsonlTask(parseJsonl(text, path), name ?? basename(path, extname(path)));
+  return jsonlTask(parseJsonl(text, path, fields), name ?? basename(path, extname(path)));
 }
 
-function parseLine(raw: string, file: string, line: number): Question {
+function parseLine(raw: string, file: string, line: number, fields: JsonlFields): Question {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -98,12 +121,19 @@ function parseLine(raw: string, file: string, line: number): Question {
   const fail = (reason: string): never => {
     throw new JsonlFormatError(file, line, reason);
   };
-  const { question, answer, split = DEFAULT_SPLIT, id } = record;
-  if (typeof question !== 'string' || question.trim() === '') fail('"question" must be a non-empty string');
+  const questionField = fields.question ?? 'question';
+  const answerField = fields.answer ?? 'answer';
+  const question = record[questionField];
+  const answer = record[answerField];
+  const { id } = record;
+  if (typeof question !== 'string' || question.trim() === '') fail(`"${questionField}" must be a non-empty string`);
   const answerText = typeof answer === 'number' && Number.isFinite(answer) ? String(answer) : answer;
   if (typeof answerText !== 'string' || answerText.trim() === '') {
-    fail('"answer" must be a non-empty string or a finite number');
+    fail(`"${answerField}" must be a non-empty string or a finite number`);
   }
+  // hashString / 2³² is uniform in [0, 1): the same question always lands on the same side.
+  const heldOut = (fields.testShare ?? 0) > hashString(question as string) / 2 ** 32;
+  const split = record.split ?? (heldOut ? TEST_SPLIT : DEFAULT_SPLIT);
   if (typeof split !== 'string' || split === '') fail('"split" must be a non-empty string when present');
   if (id !== undefined && (typeof id !== 'string' || id === '')) fail('"id" must be a non-empty string when present');
   return {

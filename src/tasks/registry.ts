@@ -18,6 +18,12 @@ export interface JsonlTaskOptions {
   path: string;
   /** Task name (default: the file name without extension). */
   name?: string;
+  /** Field of a line holding the question (default `question`). */
+  questionField?: string;
+  /** Field of a line holding the reference answer (default `answer`). */
+  answerField?: string;
+  /** Share in [0, 1) of the lines without a `split` that are held out as split `test` (default 0); see `JsonlFields`. */
+  testShare?: number;
 }
 
 const factories = new Map<string, TaskFactory>();
@@ -51,8 +57,16 @@ export function resolveTask(nameOrTask: string | Task, options?: unknown): Task 
 
 registerTask('arithmetic', (options?: ArithmeticOptions) => arithmeticTask(options));
 registerTask('jsonl', (options?: JsonlTaskOptions) => {
-  if (typeof options?.path !== 'string' || options.path === '') {
-    throw new TaskOptionError('options.path', 'the path of a JSONL file', options?.path);
-  }
-  return loadJsonlTask(options.path, options.name);
+  const o = options ?? ({} as Partial<JsonlTaskOptions>);
+  const text = (field: keyof JsonlTaskOptions, what: string, required = false) => {
+    const v = o[field];
+    if ((v !== undefined || required) && (typeof v !== 'string' || v === '')) throw new TaskOptionError(`options.${field}`, what, v);
+  };
+  text('path', 'the path of a JSONL file', true);
+  text('name', 'a non-empty string');
+  text('questionField', 'the name of the field holding the question');
+  text('answerField', 'the name of the field holding the answer');
+  const share = o.testShare;
+  if (share !== undefined && !(typeof share === 'number' && share >= 0 && share < 1)) throw new TaskOptionError('options.testShare', 'a number in [0, 1)', share);
+  return loadJsonlTask(o.path!, o.name, { question: o.questionField, answer: o.answerField, testShare: share });
 });
