@@ -11,6 +11,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   actor: { summary: 'one actor of a run (rollout | selector | learner | controller) as its own process', load: () => import('./commands/actor.ts') },
   monitor: { summary: 'a running run’s metrics live in the terminal: status line, refresh events (--json, --replay)', load: () => import('./commands/monitor.ts') },
   dashboard: { summary: 'a running run’s metrics as live charts in the browser (prints the URL; --port, --live)', load: () => import('./commands/dashboard.ts') },
+  export: { summary: 'a run’s results as files: prefixes (--format jsonl|csv, the paper’s columns) or checkpoint (--out F)', load: () => import('./commands/export.ts') },
+  runs: { summary: 'past runs in runs/: id, date, steps, outcome', load: () => import('./commands/runs.ts') },
   nats: { summary: 'a local nats-server with JetStream for development', load: () => import('./commands/nats.ts') },
   bench: { summary: 'benchmarks: core | bus (--json)', load: () => import('./commands/bench.ts') },
 };
