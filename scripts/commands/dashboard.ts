@@ -13,13 +13,16 @@ import { SseClients, sseFrame } from '../../src/dashboard/sse.ts';
 import { SaturnError } from '../../src/errors.ts';
 import { rootLogger } from '../../src/log.ts';
 import { checkRunId } from '../../src/protocol/subjects.ts';
+import { readSummary, runPaths } from '../../src/run/run-dir.ts';
 import { DEFAULT_NATS } from './monitor.ts';
 import { observeMetrics } from './observer.ts';
+import { runNats } from './run-nats.ts';
 
 const SPEC = {
   ...NATS_FLAGS,
-  nats: { ...NATS_FLAGS.nats, default: DEFAULT_NATS },
+  nats: { ...NATS_FLAGS.nats, description: `NATS server URL(s); without it: the broker of the saturn up running the run, else the finished run's stored broker (<dir>/<run>/nats, started here), else ${DEFAULT_NATS}` },
   run: { type: 'string', description: 'run id (required)' },
+  dir: { type: 'string', description: 'where runs are kept', default: 'runs' },
   host: { type: 'string', description: 'address the page is served on', default: '127.0.0.1' },
   port: { type: 'integer', description: 'port the page is served on (0: any free port)', default: 8787, min: 0, max: 65_535 },
   live: { type: 'boolean', description: 'only records published from now on (by default the run’s metrics stream is read from its start, so the page has history)', default: false },
@@ -46,9 +49,18 @@ export async function run(argv: string[]): Promise<number> {
   let records = 0;
   let malformed = 0;
   let nats: 'connected' | 'reconnecting' = 'connected';
-  const status = () => sseFrame(JSON.stringify({ records, malformed, kept: history.size, nats }), 'status');
+  // A run whose `saturn up` wrote its summary has ended (the learner's `learner.done` record says so too).
+  const finished = () => readSummary(runPaths(flags.dir, runId)) !== undefined;
+  const status = () => sseFrame(JSON.stringify({ records, malformed, kept: history.size, nats, finished: finished() }), 'status');
 
-  const nc = await connectBus({ ...connectOptions(flags), name: `dashboard-${runId}` });
+  const broker = await runNats(flags.nats, runId, flags.dir, DEFAULT_NATS);
+  let nc;
+  try {
+    nc = await connectBus({ ...connectOptions(flags, broker.url), name: `dashboard-${runId}` });
+  } catch (e) {
+    await broker.stop();
+    throw e;
+  }
   let source: Observable<RawMsg>;
   let server: DashboardServer;
   try {
@@ -60,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     });
   } catch (e) {
     await nc.close();
+    await broker.stop();
     throw e;
   }
 
@@ -90,7 +103,7 @@ export async function run(argv: string[]): Promise<number> {
     }
   })();
   process.stdout.write(`dashboard: ${server.url}\n`);
-  log.info({ url: server.url, nats: flags.nats, replay: !flags.live }, 'dashboard ready');
+  log.info({ url: server.url, nats: broker.url, broker: broker.source, replay: !flags.live }, 'dashboard ready');
 
   const { code, reason } = await observer.ended;
   observer.stop();
@@ -99,6 +112,7 @@ export async function run(argv: string[]): Promise<number> {
   await server.close();
   // Bounded, like an actor's: a dashboard asked to stop never hangs on a broker that is gone.
   await drainOrClose(nc);
+  await broker.stop();
   process.stdout.off('error', ignore);
   const summary = { records, malformed, malformedByCause: observer.malformed.byCause(), kept: history.size, viewers };
   if (code === 0) log.info({ ...summary, reason }, 'dashboard stopped');

@@ -14,15 +14,19 @@ export interface SeriesSpec {
   color: string;
 }
 
-/** One chart. */
+/** One chart. Every chart's x axis is the learner's step, so they line up one above the other. */
 export interface ChartSpec {
   id: string;
   title: string;
+  /** The y axis's title, with its unit. */
+  yLabel: string;
+  /** Values are shares in [0, 1], shown as percentages. */
+  percent?: boolean;
   /**
-   * What the x axis counts: the learner's step, or seconds since the first record shown (for
-   * `pool`, which the selector publishes every 2 s with step 0).
+   * The records carry no step of their own (the selector publishes `pool` every 2 s with step 0):
+   * each is drawn at the latest learner step seen before it, the last one of a step winning.
    */
-  x: 'step' | 'time';
+  atLearnerStep?: boolean;
   /** Fixed y range for shares; otherwise the range of the data (from 0). */
   yMax?: number;
   series: SeriesSpec[];
@@ -43,41 +47,45 @@ export const CHARTS: readonly ChartSpec[] = [
   {
     id: 'std',
     title: 'Mean reward std per step: prefix vs original groups',
-    x: 'step',
+    yLabel: 'reward std (0–0.5)',
     series: [variance('prefixMeanRewardStd', 'prefix groups', PREFIX), variance('originalMeanRewardStd', 'original groups', ORIGINAL)],
   },
   {
     id: 'informative',
     title: 'Informative share per step (groups whose rewards differ)',
-    x: 'step',
+    yLabel: 'groups (%)',
+    percent: true,
     yMax: 1,
     series: [variance('prefixInformativeShare', 'prefix groups', PREFIX), variance('originalInformativeShare', 'original groups', ORIGINAL)],
   },
   {
     id: 'window',
     title: 'Reward std over the refresh window, refreshes marked',
-    x: 'step',
+    yLabel: 'reward std (0–0.5)',
     refreshMarks: true,
     series: [variance('windowMeanRewardStd', 'window mean', OTHER), variance('meanRewardStd', 'this step, all groups', '#868e96')],
   },
   {
     id: 'pool',
     title: 'Prefix pool: mean p̂ and share in band',
-    x: 'time',
+    yLabel: 'p̂ / entries (%)',
+    percent: true,
+    atLearnerStep: true,
     yMax: 1,
     series: [pool('meanPHat', 'mean p̂', PREFIX), pool('inBandShare', 'in band', OTHER)],
   },
   {
     id: 'reward',
     title: 'Learner: mean reward',
-    x: 'step',
+    yLabel: 'reward (share correct, %)',
+    percent: true,
     yMax: 1,
     series: [learner('rewardMean', 'reward mean', OTHER)],
   },
   {
     id: 'kl',
     title: 'Learner: approx KL(behaviour ‖ current)',
-    x: 'step',
+    yLabel: 'KL (nats per token)',
     series: [learner('approxKl', 'approx KL', ORIGINAL)],
   },
 ];

@@ -37,6 +37,8 @@ export async function serveDashboard(host: string, port: number, routes: Dashboa
     if (req.method !== 'GET') return send(res, 405, 'text/plain', 'only GET\n', { Allow: 'GET' });
     if (path === '/') return send(res, 200, 'text/html', routes.page);
     if (path === '/history') return send(res, 200, 'application/json', routes.history());
+    // Browsers ask for it on their own; a 404 would be a console error on every visit.
+    if (path === '/favicon.ico') return send(res, 204, 'image/x-icon', '');
     if (path !== '/events') return send(res, 404, 'text/plain', `not found: ${path}\n`);
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store' });
     res.flushHeaders();

@@ -122,7 +122,7 @@ describe('dashboard', () => {
     const second = events(url);
     await until(() => second.status.length >= 1, 10_000, 'history and status for a new viewer');
     expect(steps(second.records)).toEqual([['variance', 1], ['refresh.drift', 1], ['variance', 2]]);
-    expect(second.status[0]).toEqual({ records: 4, malformed: 1, kept: 3, nats: 'connected' });
+    expect(second.status[0]).toEqual({ records: 4, malformed: 1, kept: 3, nats: 'connected', finished: false });
 
     const history = await fetch(`${url}history`);
     expect(history.status).toBe(200);
@@ -150,7 +150,7 @@ describe('dashboard', () => {
     const url = await d.url();
     const viewer = events(url);
     await until(() => viewer.status.length >= 1, 10_000, 'status for the viewer');
-    expect(viewer.status[0]).toEqual({ records: 0, malformed: 0, kept: 0, nats: 'connected' });
+    expect(viewer.status[0]).toEqual({ records: 0, malformed: 0, kept: 0, nats: 'connected', finished: false });
     publish(bus, nc, 'learner', 2, { rewardMean: 0.75, approxKl: 0.0012 });
     await until(() => viewer.records.length >= 1, 10_000, 'live record');
     // A replay would have delivered step 1 before step 2 on the same ordered stream.

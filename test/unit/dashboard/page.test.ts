@@ -33,6 +33,6 @@ describe('dashboard page', () => {
 
   it('charts - the history keeps exactly the families the charts draw, refresh events included', () => {
     expect(chartFamilies(CHARTS).sort()).toEqual(['learner', 'pool', 'refresh', 'variance']);
-    expect(chartFamilies([{ id: 'a', title: 'a', x: 'step', series: [{ metric: 'groups.prefix', field: 'std', label: 'l', color: '#000' }] }])).toEqual(['groups']);
+    expect(chartFamilies([{ id: 'a', title: 'a', yLabel: 'y', series: [{ metric: 'groups.prefix', field: 'std', label: 'l', color: '#000' }] }])).toEqual(['groups']);
   });
 });
