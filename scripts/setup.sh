@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what saturn needs and is missing: npm packages (when package-lock.json changed since the
-# last install) and Debian's nats-server. Safe to run every time; quiet when nothing is missing.
+# last install) and Debian's nats-server; with --browser (scripts/test), also Debian's chromium for
+# the dashboard's browser test. Safe to run every time; quiet when nothing is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +24,12 @@ if ! command -v nats-server >/dev/null 2>&1; then
   echo "saturn: installing nats-server (Debian package)…" >&2
   as_root apt-get update -qq >&2
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >&2
+fi
+
+# The dashboard's page is tested in a real headless browser; only the test suite asks for one.
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "saturn: installing chromium (Debian package) for the dashboard's browser test…" >&2
+  if ! { as_root apt-get update -qq >&2 && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2; }; then
+    echo "saturn: chromium could not be installed; the browser test will be skipped" >&2
+  fi
 fi

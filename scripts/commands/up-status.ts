@@ -4,28 +4,55 @@ import { refreshCause, type GroupFamily, type RunCollector } from '../../src/run
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : `${Math.round(x * 100)}%`);
 const num = (x: number | undefined, digits = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 
-const family = (f: GroupFamily) => (f.groups ? `std ${num(f.meanRewardStd)} informative ${pct(f.informativeShare)}` : 'none yet');
+const std = (f: GroupFamily) => (f.groups ? num(f.meanRewardStd) : '–');
+
+/** `75s` → `1m15s`, `3725s` → `1h02m`: elapsed times and ETAs in a status line. */
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
 
 /**
- * One line of live progress (`saturn up` on stderr, `saturn monitor` on stdout). `maxSteps` is
- * the learner's step budget when known (`step 7/30`), else the step alone (`step 7`).
+ * One line of live progress (`saturn up` on stderr, `saturn monitor` on stdout), at most ~120
+ * characters so a terminal does not wrap it. `maxSteps` is the learner's step budget when known
+ * (`step 7/30`), else the step alone; `eta`, when given, follows it (`~3m10s left`).
  */
-export function statusLine(c: RunCollector, maxSteps: number | undefined, seconds: number): string {
+export function statusLine(c: RunCollector, maxSteps: number | undefined, seconds: number, eta?: string): string {
   const pool = c.latest.get('pool') ?? {};
   const v = c.latest.get('variance') ?? {};
   const learner = c.latest.get('learner') ?? {};
-  const prefix = c.family('prefix');
-  const original = c.family('original');
+  const dead = c.counter('deadLettered');
   return [
-    `[${Math.round(seconds)}s] step ${c.lastStep}${maxSteps === undefined ? '' : `/${maxSteps}`}`,
-    `pool ${pool.size ?? 0} (p̂ ${num(pool.meanPHat)}, in band ${pct(pool.inBandShare)})`,
-    `step groups: std ${num(v.meanRewardStd)} window ${num(v.windowMeanRewardStd)}`,
-    `prefix groups: ${family(prefix)}`,
-    `originals: ${family(original)}`,
+    `[${duration(seconds)}] step ${c.lastStep}${maxSteps === undefined ? '' : `/${maxSteps}`}${eta ? `, ${eta}` : ''}`,
+    `pool ${pool.size ?? 0} p̂ ${num(pool.meanPHat)} in band ${pct(pool.inBandShare)}`,
+    `std ${num(v.meanRewardStd)} window ${num(v.windowMeanRewardStd)} prefix ${std(c.family('prefix'))} orig ${std(c.family('original'))}`,
     `reward ${num(learner.rewardMean)} kl ${num(learner.approxKl, 4)}`,
     `refreshes ${c.refreshes.length}`,
-    `rollouts ${c.counter('handled', 'rollout')} dead ${c.counter('deadLettered')}`,
+    `rollouts ${c.counter('handled', 'rollout')}${dead ? ` dead ${dead}` : ''}`,
   ].join(' | ');
+}
+
+/**
+ * How long a run has left, from the pace of its steps so far (the first step is not counted: it
+ * waits for the pool to fill) plus `tail` seconds of work after the last step (the final
+ * evaluation, measured by the first one). Undefined until two steps have been seen.
+ */
+export class StepEta {
+  #first: { step: number; at: number } | undefined;
+
+  constructor(readonly maxSteps: number, public tail = 0) {}
+
+  /** Words like `~3m10s left`, given the latest step and the time now (seconds). */
+  left(step: number, now: number): string | undefined {
+    if (step < 1) return undefined;
+    this.#first ??= { step, at: now };
+    const done = step - this.#first.step;
+    if (done < 1) return undefined;
+    const perStep = (now - this.#first.at) / done;
+    return `~${duration(perStep * Math.max(0, this.maxSteps - step) + this.tail)} left`;
+  }
 }
 
 // Values of a refresh record that refreshLine shows in its own words, or not at all.
@@ -44,7 +71,7 @@ export function refreshLine(r: MetricsRecord, seconds: number): string | undefin
     .filter(([k]) => !REFRESH_OWN.has(k))
     .map(([k, x]) => `${k} ${Number.isInteger(x) ? x : num(x)}`);
   return [
-    `[${Math.round(seconds)}s] refresh ${cause} at step ${r.step}: ${questions ?? '?'} questions`,
+    `[${duration(seconds)}] refresh ${cause} at step ${r.step}: ${questions ?? '?'} questions`,
     // The controller records -1 when the selector did not answer its refresh request.
     reprobed === undefined ? '' : reprobed < 0 ? ', no answer from the selector' : `, ${reprobed} re-probed`,
     detail.length ? ` (${detail.join(', ')})` : '',

@@ -26,7 +26,10 @@ import type { Task } from '../../src/tasks/types.ts';
 import { mulberry32 } from '../../src/tasks/rng.ts';
 import { CHECKPOINT_OBJECT } from '../../actors/learner.ts';
 import { countRequests } from './up-requests.ts';
-import { statusLine } from './up-status.ts';
+import { StepEta, statusLine } from './up-status.ts';
+import { markLive, runPaths } from '../../src/run/run-dir.ts';
+import { reportRecorder } from '../../src/run/report.ts';
+import { hintLines, writeRunFiles } from './up-run-files.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/saturn.mjs', import.meta.url));
 
@@ -59,9 +62,13 @@ export async function run(argv: string[]): Promise<number> {
   const runDir = resolve(flags.dir, runId);
   await mkdir(runDir, { recursive: true });
   const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const paths = runPaths(flags.dir, runId);
+  const say = (line: string) => process.stderr.write(`${line}\n`);
 
   const server = flags.nats ? undefined : await NatsServer.start({ storeDir: join(runDir, 'nats') });
   const url = flags.nats ?? server!.url;
+  if (server) await markLive(paths, url);
   const connect = connectOptions(flags, url);
   const children: Array<{ kind: string; child: ChildProcess; exit: Promise<number | null> }> = [];
   const stopAll = (signal: NodeJS.Signals) => children.forEach((c) => c.child.exitCode === null && c.child.kill(signal));
@@ -82,19 +89,30 @@ export async function run(argv: string[]): Promise<number> {
     const backend = await initBackend(flags.backend);
     log.info({ run: runId, nats: url, backend, config }, 'run starting');
     // The embedded server's port is picked at start, so say how to watch or join this run.
-    process.stderr.write(`watch it live: saturn monitor --run ${runId} --nats ${url}\nor in a browser: saturn dashboard --run ${runId} --nats ${url}\nadd a rollout actor: saturn actor rollout --run ${runId} --nats ${url}\n`);
+    process.stderr.write(hintLines(runId, url, !flags.nats, flags.dir));
 
+    const e = config.evaluation;
+    if (!flags['skip-eval']) say(`evaluating the starting checkpoint: ${e.questions} questions × ${e.samples} samples on ${e.splits.join(', ')}…`);
+    const evalStart = performance.now();
     const before = flags['skip-eval'] ? undefined : evaluate((await loadCheckpointFile(config.checkpoint)).policy, task, config);
+    // The final evaluation takes as long again: part of the time left.
+    const eta = new StepEta(flags['max-steps'], (performance.now() - evalStart) / 1000);
+    say('starting actors; the first step waits for the selector to probe questions and fill the prefix pool…');
+    const report = reportRecorder();
 
     const collector = new RunCollector();
     // saturn up reads every metrics subject, so it is the receiver that dead-letters malformed
     // records on them (a bad `metrics.variance` record is dead-lettered by the controller too).
     const metrics = subscribe$(nc, bus.names.subjects.allMetrics)
       .pipe(decodeOrDeadLetter('metrics.record', { js: bus.js, run: runId, actor: `up-${runId}` }))
-      .subscribe(({ value }) => collector.add(value));
+      .subscribe(({ value }) => {
+        collector.add(value);
+        report.add(value);
+      });
     const tty = process.stderr.isTTY;
     const ticker = setInterval(() => {
-      const line = statusLine(collector, flags['max-steps'], (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      const line = statusLine(collector, flags['max-steps'], seconds, eta.left(collector.lastStep, seconds));
       process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`);
     }, tty ? 1_000 : 15_000);
 
@@ -115,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
     const learnerExit = await launch('learner', ['--max-steps', String(flags['max-steps']), ...(flags.resume ? ['--resume'] : [])]);
     clearInterval(ticker);
     if (tty) process.stderr.write('\n');
+    say(`learner ended (exit code ${learnerExit}); stopping the actors…`);
     stopAll('SIGTERM');
     await within(Promise.all(children.map((c) => c.exit)), 20_000, undefined);
     stopAll('SIGKILL');
@@ -122,10 +141,12 @@ export async function run(argv: string[]): Promise<number> {
     metrics.unsubscribe();
 
     const saved = await bus.weights.getBlob(CHECKPOINT_OBJECT);
+    if (!flags['skip-eval'] && saved) say(`evaluating the trained policy (about ${Math.round(eta.tail)} s)…`);
     const after = flags['skip-eval'] || !saved ? undefined : evaluate(loadCheckpoint(saved).policy, task, config);
     const requests = await countRequests(bus, collector);
     const summary = {
       run: runId,
+      startedAt,
       nats: url,
       steps: collector.lastStep,
       learnerExitCode: learnerExit,
@@ -141,6 +162,8 @@ export async function run(argv: string[]): Promise<number> {
     };
     const text = JSON.stringify(summary, null, 2);
     if (flags.summary) await writeFile(flags.summary, text + '\n');
+    await writeRunFiles(paths, summary, report.records());
+    say(`summary: ${paths.summary}\nreport:  ${paths.report}`);
     process.stdout.write(text + '\n');
     await nc.drain();
     return learnerExit === 0 ? 0 : 1;

@@ -9,6 +9,12 @@ export interface PageConfig {
   charts: readonly ChartSpec[];
   /** Points kept per series, as many as the server keeps records per family. */
   keep: number;
+  /** A static page (report.html): every record is in the page and no event stream is opened. */
+  records?: unknown[];
+  /** The run has ended: the header says so. */
+  finished?: boolean;
+  /** Sentences shown above the charts (the run's summary in words). */
+  notes?: string[];
 }
 
 /**
