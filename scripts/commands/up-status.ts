@@ -1,10 +1,10 @@
 import type { MetricsRecord } from '../../src/protocol/messages.ts';
-import { refreshCause, type GroupFamily, type RunCollector } from '../../src/run/summary.ts';
+import { refreshCause, type RunCollector } from '../../src/run/summary.ts';
 
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '–' : `${Math.round(x * 100)}%`);
 const num = (x: number | undefined, digits = 2) => (x === undefined || Number.isNaN(x) ? '–' : x.toFixed(digits));
 
-const std = (f: GroupFamily) => (f.groups ? num(f.meanRewardStd) : '–');
+const count = (n: number) => (n < 10_000 ? String(n) : n < 10_000_000 ? `${Math.round(n / 1000)}k` : `${(n / 1e6).toFixed(1)}M`);
 
 /** `75s` → `1m15s`, `3725s` → `1h02m`: elapsed times and ETAs in a status line. */
 export function duration(seconds: number): string {
@@ -15,9 +15,10 @@ export function duration(seconds: number): string {
 }
 
 /**
- * One line of live progress (`saturn up` on stderr, `saturn monitor` on stdout), at most ~120
- * characters so a terminal does not wrap it. `maxSteps` is the learner's step budget when known
- * (`step 7/30`), else the step alone; `eta`, when given, follows it (`~3m10s left`).
+ * One line of live progress (`saturn up` on stderr, `saturn monitor` on stdout), about 120
+ * characters at most so a terminal does not wrap it: elapsed time, step (of `maxSteps` when
+ * known) and `eta` when given, the pool, the latest step's reward std of prefix and original
+ * groups, the learner's mean reward, refreshes and rollouts served (dead letters when any).
  */
 export function statusLine(c: RunCollector, maxSteps: number | undefined, seconds: number, eta?: string): string {
   const pool = c.latest.get('pool') ?? {};
@@ -25,12 +26,12 @@ export function statusLine(c: RunCollector, maxSteps: number | undefined, second
   const learner = c.latest.get('learner') ?? {};
   const dead = c.counter('deadLettered');
   return [
-    `[${duration(seconds)}] step ${c.lastStep}${maxSteps === undefined ? '' : `/${maxSteps}`}${eta ? `, ${eta}` : ''}`,
-    `pool ${pool.size ?? 0} p̂ ${num(pool.meanPHat)} in band ${pct(pool.inBandShare)}`,
-    `std ${num(v.meanRewardStd)} window ${num(v.windowMeanRewardStd)} prefix ${std(c.family('prefix'))} orig ${std(c.family('original'))}`,
-    `reward ${num(learner.rewardMean)} kl ${num(learner.approxKl, 4)}`,
+    `[${duration(seconds)}] step ${c.lastStep}${maxSteps === undefined ? '' : `/${maxSteps}`}${eta ? ` ETA ${eta}` : ''}`,
+    `pool ${pool.size ?? 0} p̂ ${num(pool.meanPHat)} band ${pct(pool.inBandShare)}`,
+    `std pre ${num(v.prefixMeanRewardStd)} orig ${num(v.originalMeanRewardStd)}`,
+    `reward ${num(learner.rewardMean)}`,
     `refreshes ${c.refreshes.length}`,
-    `rollouts ${c.counter('handled', 'rollout')}${dead ? ` dead ${dead}` : ''}`,
+    `rollouts ${count(c.counter('handled', 'rollout'))}${dead ? ` dead ${count(dead)}` : ''}`,
   ].join(' | ');
 }
 
@@ -44,14 +45,14 @@ export class StepEta {
 
   constructor(readonly maxSteps: number, public tail = 0) {}
 
-  /** Words like `~3m10s left`, given the latest step and the time now (seconds). */
+  /** Time left like `3m10s`, given the latest step and the time now (seconds). */
   left(step: number, now: number): string | undefined {
     if (step < 1) return undefined;
     this.#first ??= { step, at: now };
     const done = step - this.#first.step;
     if (done < 1) return undefined;
     const perStep = (now - this.#first.at) / done;
-    return `~${duration(perStep * Math.max(0, this.maxSteps - step) + this.tail)} left`;
+    return duration(perStep * Math.max(0, this.maxSteps - step) + this.tail);
   }
 }
 

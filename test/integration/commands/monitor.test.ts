@@ -88,7 +88,7 @@ describe('monitor', () => {
     await until(() => /\| refreshes 1 \|/.test(m.stdout()), 10_000, 'status line');
 
     expect(m.stdout()).toMatch(/refresh low-reward-std at step 3: 6 questions, 6 re-probed \(meanRewardStd 0\.21, informativeShare 0\.50, windowSteps 4\)\n/);
-    expect(m.stdout()).toMatch(/step 3 \| .*std 0\.21 window 0\.25 prefix – orig – \| reward 0\.75 kl 0\.0012/);
+    expect(m.stdout()).toMatch(/step 3 \| pool 0 .* \| std pre – orig – \| reward 0\.75 \| refreshes 1 \| rollouts 0/);
     m.child.kill('SIGINT');
     expect(await m.exited).toBe(0);
   });
