@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,6 @@ import { setupRun } from '../../src/bus/setup.ts';
 import { BACKEND_FLAG } from '../../src/cli/common-flags.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
 import { connectOptions, NATS_FLAGS } from '../../src/cli/nats-flags.ts';
-import { SaturnError } from '../../src/errors.ts';
 import { evaluateSplits, type SplitAccuracy } from '../../src/evaluate/accuracy.ts';
 import { rootLogger } from '../../src/log.ts';
 import { loadCheckpoint, loadCheckpointFile } from '../../src/model/checkpoint.ts';
