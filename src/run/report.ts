@@ -37,7 +37,7 @@ export interface ReportSummary {
   learnerExitCode?: number | null;
   refreshes?: Array<{ cause: string }>;
   groups?: { original?: Family; prefix?: Family };
-  requests?: { sent?: number; completed?: number; lost?: number; deadLettered?: number };
+  requests?: { sent?: number; completed?: number; outstanding?: number; lost?: number; deadLettered?: number };
   accuracy?: { before?: Record<string, SplitResult>; after?: Record<string, SplitResult> };
 }
 
@@ -78,7 +78,7 @@ export function summaryNotes(s: ReportSummary): string[] {
   for (const r of s.refreshes ?? []) causes.set(r.cause, (causes.get(r.cause) ?? 0) + 1);
   notes.push(causes.size ? `Refreshes: ${[...causes].map(([c, k]) => `${k} × ${c}`).join(', ')}.` : 'No refreshes.');
   const r = s.requests;
-  if (r) notes.push(`Rollout requests: ${r.sent ?? 0} sent, ${r.completed ?? 0} completed, ${r.lost ?? 0} lost, ${r.deadLettered ?? 0} dead-lettered.`);
+  if (r) notes.push(`Rollout requests: ${r.sent ?? 0} sent, ${r.completed ?? 0} completed, ${r.outstanding ?? 0} still queued at the end, ${r.lost ?? 0} lost, ${r.deadLettered ?? 0} dead-lettered.`);
   return notes;
 }
 
