@@ -203,6 +203,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
       }
       if (rollouts.length) {
         const m = grpoUpdate(policy, optimizer, rollouts, lc.grpo, { rng: mulberry32(s) });
+        count(ctx, 'trainedRollouts', rollouts.length);
         version += 1;
         ctx.policyVersion = version;
         publishMetrics(ctx, 'learner', s, { ...m, version, stale: ctx.counters.stale ?? 0, flops: m.flops, gflops: m.flops / m.seconds / 1e9, drawLag: lag.value });

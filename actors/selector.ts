@@ -34,7 +34,7 @@ export async function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
  */
 export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>> {
   const { bus, config, task } = ctx;
-  const settings: SelectorSettings = { ...config.selector, groupSize: config.learner.groupSize, questionSeed: hashString(ctx.run) };
+  const settings: SelectorSettings = { ...config.selector, questionSeed: hashString(ctx.run) };
   const cursor = await bus.state.get(CURSOR_KEY);
   // The lag over as many training groups as the learner's window holds prefix groups.
   const lagGroups = config.learner.lagSteps * prefixSlotsPerStep(config.learner);
@@ -60,13 +60,9 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
         count(ctx, `sent.${r.kind}`);
       } else if (o.type === 'pool-put') {
         await durably(ctx, 'pool put', () => bus.pool.put(poolKey(o.entry.questionId), JSON.stringify(o.entry)));
-      } else if (o.type === 'pool-delete') {
+      } else {
         await durably(ctx, 'pool delete', () => bus.pool.delete(poolKey(o.questionId)));
         ctx.log.info({ questionId: o.questionId, reason: o.reason }, 'pool entry retired');
-      } else {
-        const mean = o.rewards.reduce((a, b) => a + b, 0) / o.rewards.length;
-        const std = Math.sqrt(o.rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / o.rewards.length);
-        publishMetrics(ctx, 'groups.original', 0, { mean, std, n: o.rewards.length, informative: std > 0 ? 1 : 0 });
       }
     }
     await durably(ctx, 'cursor', () => bus.state.put(CURSOR_KEY, String(state.nextQuestion)));

@@ -9,7 +9,7 @@
  * no sweep can beat (the prefix truly closest to τ).
  *
  * Run: npx tsx scripts/bench-sequential.ts [--questions 1000] [--seed 1] [--tau 0.5]
- *        [--max-trials 32] [--batch 8] [--z 1.96] [--band 0.25,0.75]
+ *        [--max-trials 32] [--batch 8] [--z 1.96] [--band 0.25,0.75] [--monotone]
  * With --band, the sequential sweep also stops prefixes confidently out of band and chooses
  * among those in band; `inBandShare*` is how many sweeps end with a usable (in-band) prefix.
  * Prints one JSON document on stdout.
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '8' },
     z: { type: 'string', default: '1.96' },
     band: { type: 'string' },
+    monotone: { type: 'boolean', default: false },
   },
 });
 const questions = Number(values.questions);
@@ -47,6 +48,7 @@ const sweep = {
   maxTrials: Number(values['max-trials']),
   batch: Number(values.batch),
   z: Number(values.z),
+  monotone: values.monotone,
   ...(values.band ? { band: values.band.split(',').map(Number) as [number, number] } : {}),
 };
 

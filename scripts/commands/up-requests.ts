@@ -1,16 +1,18 @@
 import { unansweredQueued } from '../../src/bus/queued.ts';
 import type { RunBus } from '../../src/bus/setup.ts';
 import { decode } from '../../src/protocol/codec.ts';
+import { RolloutTally } from '../../src/run/rollouts.ts';
 import type { RunCollector } from '../../src/run/summary.ts';
 
 /**
  * Request accounting at the end of a run: sent (by selector and learner), completed (distinct
  * request ids in the results stream), outstanding (distinct ids still in the work queue and not
  * answered), redelivered (served more than once), dead-lettered, and
- * lost = sent − completed − outstanding.
+ * lost = sent − completed − outstanding; and the rollouts sampled per kind against those trained on.
  */
 export async function countRequests(bus: RunBus, c: RunCollector) {
-  const ids = new Set<string>();
+  const tally = new RolloutTally();
+  const ids = tally.answered;
   const info = await bus.jsm.streams.info(bus.names.streams.results);
   if (info.state.messages > 0) {
     const consumer = await bus.js.consumers.get(bus.names.streams.results);
@@ -21,7 +23,7 @@ export async function countRequests(bus: RunBus, c: RunCollector) {
       for await (const m of batch) {
         got += 1;
         const r = decode(m.data, 'rollout.result');
-        if (r.ok) ids.add(r.value.requestId);
+        if (r.ok) tally.add(r.value);
       }
       if (got === 0) break;
       left -= got;
@@ -30,7 +32,7 @@ export async function countRequests(bus: RunBus, c: RunCollector) {
   const outstanding = await unansweredQueued(bus.jsm, bus.names.streams.requests, ids);
   const deadLettered = (await bus.jsm.streams.info(bus.names.streams.dead)).state.messages;
   const sent = c.counter('sent', 'selector') + c.counter('sent', 'learner');
-  return {
+  const requests = {
     sent,
     completed: ids.size,
     outstanding,
@@ -38,4 +40,5 @@ export async function countRequests(bus: RunBus, c: RunCollector) {
     deadLettered,
     lost: Math.max(0, sent - ids.size - outstanding),
   };
+  return { requests, rollouts: tally.counts(c.counter('trainedRollouts', 'learner')) };
 }

@@ -142,7 +142,7 @@ export async function run(argv: string[]): Promise<number> {
     const saved = await bus.weights.getBlob(CHECKPOINT_OBJECT);
     if (!flags['skip-eval'] && saved) say(`evaluating the trained policy (about ${Math.round(eta.tail)} s)…`);
     const after = flags['skip-eval'] || !saved ? undefined : evaluate(loadCheckpoint(saved).policy, task, config);
-    const requests = await countRequests(bus, collector);
+    const { requests, rollouts } = await countRequests(bus, collector);
     const summary = {
       run: runId,
       startedAt,
@@ -154,6 +154,7 @@ export async function run(argv: string[]): Promise<number> {
       refreshes: collector.refreshes,
       groups: { original: collector.family('original'), prefix: collector.family('prefix') },
       requests,
+      rollouts,
       accuracy: { before, after },
       pool: collector.latest.get('pool') ?? {},
       learner: collector.latest.get('learner') ?? {},

@@ -85,7 +85,18 @@ export function nextRequests(state: SweepState): SweepRequest[] {
   const { batch, maxTrials } = state.config;
   return state.candidates
     .filter((c) => c.status === 'active' && c.inFlight === 0)
+    .filter(bisecting(state))
     .map((c) => ({ index: c.index, samples: Math.min(batch, maxTrials - c.trials) }));
+}
+
+// A monotone sequential sweep samples tried prefixes as usual but untried ones one at a time, the
+// middle of those still possible first: each answer halves what is left to try.
+function bisecting(state: SweepState): (c: SweepCandidateState) => boolean {
+  if (!state.config.monotone || !state.config.sequential) return () => true;
+  const untried = state.candidates.filter((c) => c.status === 'active' && c.trials === 0);
+  if (untried.some((c) => c.inFlight > 0)) return (c) => c.trials > 0;
+  const middle = untried[Math.floor((untried.length - 1) / 2)]?.index;
+  return (c) => c.trials > 0 || c.index === middle;
 }
 
 /** Notes that `requests` were sent: `nextRequests` leaves those prefixes alone until answered. */
@@ -175,13 +186,32 @@ export function sweepRollouts(state: SweepState): number {
 // others: a prefix at 0.2 must not stop one at 0.45 because it is nearer a τ of 0.3.
 function ruleOut(
   candidates: readonly SweepCandidateState[],
-  { tau, z, band }: SweepConfig,
+  { tau, z, band, monotone }: SweepConfig,
 ): SweepCandidateState[] {
   const intervals = candidates.map((c) => wilsonInterval(c.successes, c.trials, z));
   const outOfBand = intervals.map((w) => band !== undefined && (w.high < band[0] || w.low > band[1]));
   const bounds = intervals.map((w) => distanceBounds(w, tau));
   const bestUpper = Math.min(...bounds.filter((_, i) => !outOfBand[i]).map((b) => b.upper));
+  const presumedOut = monotone ? monotoneRuledOut(candidates, intervals, tau) : () => false;
   return candidates.map((c, i) =>
-    c.status === 'active' && (outOfBand[i] || bounds[i].lower > bestUpper) ? { ...c, status: 'ruledOut' } : c,
+    c.status === 'active' && (outOfBand[i] || bounds[i].lower > bestUpper || presumedOut(i)) ? { ...c, status: 'ruledOut' } : c,
   );
+}
+
+// Under a non-increasing curve, an untried prefix shorter than one measured above τ is at least as
+// far above it, and one longer than a prefix measured below τ at least as far below: neither can
+// be the closest, so neither is sampled.
+function monotoneRuledOut(
+  candidates: readonly SweepCandidateState[],
+  intervals: readonly { low: number; high: number }[],
+  tau: number,
+): (i: number) => boolean {
+  let aboveUpTo = -1;
+  let belowFrom = candidates.length;
+  candidates.forEach((c, i) => {
+    if (c.trials === 0) return;
+    if (intervals[i].low > tau) aboveUpTo = Math.max(aboveUpTo, i);
+    if (intervals[i].high < tau) belowFrom = Math.min(belowFrom, i);
+  });
+  return (i) => candidates[i].trials === 0 && (i < aboveUpTo || i > belowFrom);
 }

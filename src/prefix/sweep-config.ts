@@ -37,6 +37,15 @@ export interface SweepOptions {
    * of band stops early. Absent: the paper's rule, closest to τ whatever its p̂.
    */
   band?: readonly [number, number];
+  /**
+   * Treat conditioned accuracy as non-increasing in prefix length (candidates in ascending
+   * length, as `cutPrefixes` returns them): untried prefixes are measured one at a time by
+   * bisection, and a prefix whose interval lies above τ rules out the untried shorter ones (they
+   * can only be farther above), one below τ the untried longer ones. Failure curves are mostly
+   * cliffs, so a sequential sweep finds its τ crossing, or that there is none, in about log₂ K
+   * batches instead of K. Default false (every prefix sampled, the paper's assumption-free rule).
+   */
+  monotone?: boolean;
 }
 
 /** A validated sweep configuration with every default filled in. */
@@ -48,6 +57,7 @@ export interface SweepConfig {
   readonly z: number;
   readonly sequential: boolean;
   readonly band?: readonly [number, number];
+  readonly monotone: boolean;
 }
 
 /** Default target accuracy, rollout cap, batch and z of a sweep, in one place. */
@@ -57,6 +67,7 @@ export const SWEEP_DEFAULTS = Object.freeze({
   batch: 8,
   z: 1.96,
   sequential: true,
+  monotone: false,
 });
 
 /** Validates sweep options, naming the offending field, and fills in defaults. */
@@ -73,6 +84,8 @@ export function sweepConfig(options: SweepOptions): SweepConfig {
   if (typeof sequential !== 'boolean') {
     throw new PrefixArgumentError('sequential', 'a boolean', sequential);
   }
+  const monotone = options.monotone ?? SWEEP_DEFAULTS.monotone;
+  if (typeof monotone !== 'boolean') throw new PrefixArgumentError('monotone', 'a boolean', monotone);
   const band = options.band === undefined ? undefined : checkBand(options.band);
   return {
     candidates,
@@ -81,6 +94,7 @@ export function sweepConfig(options: SweepOptions): SweepConfig {
     batch: checkInteger('batch', options.batch ?? SWEEP_DEFAULTS.batch, 1),
     z: checkPositive('z', options.z ?? SWEEP_DEFAULTS.z),
     sequential,
+    monotone,
     ...(band ? { band } : {}),
   };
 }

@@ -6,8 +6,6 @@ import type { Question } from '../tasks/types.ts';
 
 /** What the selector is configured with: the run config's `selector` section, plus: */
 export type SelectorSettings = RunConfig['selector'] & {
-  /** Size of the fresh "original" group sampled from each saturated question (the learner's G). */
-  groupSize: number;
   /** Seed of the question stream. */
   questionSeed: number;
 };
@@ -86,6 +84,4 @@ export interface SelectorRequest {
 export type SelectorOutput =
   | { type: 'request'; request: SelectorRequest }
   | { type: 'pool-put'; entry: PoolEntry }
-  | { type: 'pool-delete'; questionId: string; reason: string }
-  /** Rewards of a fresh group from a saturated question alone: the baseline the prefixes are compared with. */
-  | { type: 'original-group'; questionId: string; rewards: number[] };
+  | { type: 'pool-delete'; questionId: string; reason: string };

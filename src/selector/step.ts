@@ -7,8 +7,6 @@ import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } fr
 // actor to carry out (publish requests, write the pool KV, publish metrics). The state object is
 // updated in place (it is the actor's private state), outputs are new values.
 
-const ORIGINAL = 'original:';
-
 /**
  * Probes new questions while the pool's in-band entries (by p̂ + lag, as the learner draws them)
  * plus work in progress are below the pool target. Entries whose p̂ has left the band do not
@@ -61,14 +59,17 @@ function probe(s: SelectorState, c: SelectorSettings, question: Question, genera
   return { type: 'request', request: { kind: 'probe', key: `${question.id}:g${generation}`, groupId: `${question.id}#${generation}`, question, prefix: new Int32Array(), n: c.probeSamples } };
 }
 
-/** A probe answered: saturated questions get a fresh original group and a prefix sweep of their first failure. */
+/**
+ * A probe answered: a saturated question gets a prefix sweep of its first failure. (No separate
+ * fresh group of the plain question is sampled for comparison: the learner's own original groups
+ * are that baseline, and those 16 rollouts per saturated question trained nothing.)
+ */
 export function onProbeResult(
   s: SelectorState,
   c: SelectorSettings,
   task: Task,
   r: { questionId: string; groupId: string; rewards: number[]; completions: Int32Array[] },
 ): SelectorOutput[] {
-  if (r.groupId.startsWith(ORIGINAL)) return [{ type: 'original-group', questionId: r.questionId, rewards: r.rewards }];
   const probing = s.probing.get(r.questionId);
   if (!probing) return []; // a duplicate or a probe of a question already handled
   s.probing.delete(r.questionId);
@@ -92,16 +93,12 @@ export function onProbeResult(
     failureText: task.tokenizer.decode(failure),
     prefixes,
     prefixTexts: prefixes.map((x) => task.tokenizer.decode(x.tokens)),
-    sweep: createSweep({ candidates: prefixes, tau: sweepTarget(s, c), maxTrials: c.sweepSamples, batch: c.sweepBatch, sequential: c.sequential, z: c.sweepZ, band: c.band }),
+    sweep: createSweep({ candidates: prefixes, tau: sweepTarget(s, c), maxTrials: c.sweepSamples, batch: c.sweepBatch, sequential: c.sequential, z: c.sweepZ, band: c.band, monotone: c.monotone }),
     generation: probing.generation,
     batches: prefixes.map(() => 0),
   };
   s.sweeps.set(r.questionId, pending);
-  const original: SelectorOutput = {
-    type: 'request',
-    request: { kind: 'probe', key: `${ORIGINAL}${r.questionId}:g${probing.generation}`, groupId: `${ORIGINAL}${r.questionId}`, question: probing.question, prefix: new Int32Array(), n: c.groupSize },
-  };
-  return [original, ...sweepRequests(pending, c)];
+  return sweepRequests(pending, c);
 }
 
 /**
