@@ -6,6 +6,7 @@ import { publishJs } from '../src/bus/publish.ts';
 import { publishWeights, type WeightsPlace } from '../src/bus/weights.ts';
 import { grpoOptimizer, grpoUpdate, type Rollout } from '../src/grpo/index.ts';
 import { DrawLag } from '../src/pool/lag.ts';
+import { HarvestBuffer } from '../src/learner/harvest.ts';
 import { planStep, stepOfRequest, type PlannedGroup } from '../src/learner/plan.ts';
 import type { AdamW } from '../src/model/adamw.ts';
 import { loadCheckpoint, loadCheckpointFile, serializeCheckpoint } from '../src/model/checkpoint.ts';
@@ -91,6 +92,25 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
       },
       error: (e) => ctx.log.error({ err: e }, 'result consumer failed'),
     });
+
+  // Informative probe and sweep groups, trained on beside the step's own (learner.harvestPerStep).
+  const harvest = new HarvestBuffer(4 * lc.harvestPerStep);
+  if (lc.harvestPerStep > 0) {
+    for (const kind of ['probe', 'sweep'] as const) {
+      const c = await bus.js.consumers.get(bus.names.streams.results, bus.names.consumers.results(kind, 'learner'));
+      // Acked on arrival: a harvested group is a bonus, not a request anyone waits for, so a
+      // learner that dies before training on it loses nothing the ledger counts.
+      consume$(c, { maxMessages: 256 })
+        .pipe(takeUntil(ctx.stopping$), decodeOrDeadLetter('rollout.result', sink))
+        .subscribe({
+          next: ({ msg, value }) => {
+            count(ctx, `harvest.${harvest.offer(value)}`);
+            msg.ack();
+          },
+          error: (e) => ctx.log.error({ err: e, kind }, 'harvest consumer failed'),
+        });
+    }
+  }
 
   const sent = new Map<string, PlannedGroup & { prompt: Int32Array }>();
   const lag = new DrawLag(lc.lagSteps);
@@ -201,12 +221,19 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
           rollouts.push({ groupId: result.groupId, prompt, completion: sample.tokens, behaviourLogProbs: sample.logProbs, reward: sample.reward, policyVersion: result.policyVersion });
         }
       }
+      const harvested = harvest.take(lc.harvestPerStep, version - lc.maxStaleness);
+      for (const g of harvested) {
+        for (const sample of g.samples) {
+          rollouts.push({ groupId: `harvest:${g.requestId}`, prompt: g.prompt, completion: sample.tokens, behaviourLogProbs: sample.logProbs, reward: sample.reward, policyVersion: g.policyVersion });
+        }
+      }
       if (rollouts.length) {
         const m = grpoUpdate(policy, optimizer, rollouts, lc.grpo, { rng: mulberry32(s) });
         count(ctx, 'trainedRollouts', rollouts.length);
+        count(ctx, 'harvestedGroups', harvested.length);
         version += 1;
         ctx.policyVersion = version;
-        publishMetrics(ctx, 'learner', s, { ...m, version, stale: ctx.counters.stale ?? 0, flops: m.flops, gflops: m.flops / m.seconds / 1e9, drawLag: lag.value });
+        publishMetrics(ctx, 'learner', s, { ...m, version, stale: ctx.counters.stale ?? 0, flops: m.flops, gflops: m.flops / m.seconds / 1e9, drawLag: lag.value, harvestedGroups: harvested.length, harvestedRollouts: harvested.reduce((a, g) => a + g.samples.length, 0) });
         lag.observe(groups.filter((g) => g.source === 'prefix'));
         variance$.next({ step: s, groups });
         if (s % lc.publishEvery === 0) {

@@ -103,6 +103,7 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
         questionId: r.questionId,
         groupId: r.groupId,
         kind: r.kind,
+        prompt: r.prompt,
         durationMs,
       };
       // Publish, then ack: a crash in between redelivers the request, and the result's id dedups the rerun.

@@ -32,6 +32,9 @@ export const DEFAULT_RESULT_CONSUMERS: readonly ResultConsumer[] = Object.freeze
   { kind: 'train', role: 'learner' },
   // The selector folds every training group into its prefix's p̂ (a fresh sample of it).
   { kind: 'train', role: 'selector' },
+  // The learner also trains on the informative probe and sweep groups (learner.harvestPerStep).
+  { kind: 'probe', role: 'learner' },
+  { kind: 'sweep', role: 'learner' },
   { kind: 'eval', role: 'eval' },
 ]);
 

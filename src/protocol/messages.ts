@@ -117,6 +117,12 @@ export interface RolloutResult extends Envelope<'rollout.result'> {
   readonly questionId: string;
   readonly groupId: string;
   readonly kind: RolloutKind;
+  /**
+   * The request's `prompt`, echoed: the token ids every sample continues. Optional for foreign
+   * actors; a result without it can be trained on only by the actor that sent its request (the
+   * learner trains on probe and sweep groups it did not ask for only when they carry it).
+   */
+  readonly prompt?: Int32Array;
   /** Wall time spent generating and scoring, milliseconds. */
   readonly durationMs: number;
 }

@@ -121,6 +121,7 @@ const rolloutResult: BodyCheck = (m, limits) => {
   c.id(m.questionId, 'questionId');
   c.id(m.groupId, 'groupId');
   c.oneOf(m.kind, 'kind', ROLLOUT_KINDS);
+  optional(m, 'prompt', (v) => c.int32Array(v, 'prompt', limits.maxTokens));
   c.finite(m.durationMs, 'durationMs', 0);
 };
 

@@ -92,6 +92,12 @@ export interface RunConfig {
      * accuracy (see `drawWeight` in src/pool/draw.ts).
      */
     drawWidth: number;
+    /**
+     * Most probe and sweep groups per step the learner also trains on: those whose rewards
+     * differ, sampled by a policy no staler than maxStaleness, newest first (0: none). They were
+     * sampled to find and measure prefixes anyway.
+     */
+    harvestPerStep: number;
     grpo: GrpoConfig;
   };
   refresh: RefreshConfig;
@@ -141,6 +147,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     poolWaitSeconds: 20,
     lagSteps: 4,
     drawWidth: 0.1,
+    harvestPerStep: 0,
     // A quarter of the GRPO default (1e-4): at 5e-5 the policy learnt a fresh prefix within one or two
     // steps, so prefix groups came back at reward ~0.7 (std 0.35); at 2.5e-5 nearer τ (std
     // 0.38–0.41 in three runs) with no smaller accuracy gain over a 30-step run.
@@ -177,6 +184,7 @@ export function runConfig(overrides: DeepPartial<RunConfig> = {}): RunConfig {
   check(c.learner.groupSize >= 2, 'learner.groupSize', 'at least 2 (advantages are relative to the group)', c.learner.groupSize);
   check(c.learner.originalShare >= 0 && c.learner.originalShare <= 1, 'learner.originalShare', 'a number in [0, 1]', c.learner.originalShare);
   check(c.learner.poolWaitSeconds >= 0, 'learner.poolWaitSeconds', 'a number ≥ 0', c.learner.poolWaitSeconds);
+  check(Number.isInteger(c.learner.harvestPerStep) && c.learner.harvestPerStep >= 0, 'learner.harvestPerStep', 'an integer ≥ 0', c.learner.harvestPerStep);
   check(c.learner.drawWidth > 0, 'learner.drawWidth', 'a number > 0', c.learner.drawWidth);
   check(Number.isInteger(c.learner.lagSteps) && c.learner.lagSteps >= 0, 'learner.lagSteps', 'an integer ≥ 0', c.learner.lagSteps);
   check(Number.isInteger(c.learner.maxStaleness) && c.learner.maxStaleness >= 0, 'learner.maxStaleness', 'an integer ≥ 0', c.learner.maxStaleness);
