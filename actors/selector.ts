@@ -115,7 +115,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
   // Keep the pool topped up and report it.
   interval(500)
     .pipe(
-      concatMap(() => from(refreshVersion().then(() => (ctx.stopRequested ? undefined : execute(topUp(state, settings, task)))))),
+      concatMap(() => from(refreshVersion().then(() => (ctx.stopRequested ? undefined : execute(topUp(state, settings, task, policyVersion)))))),
       takeUntil(ctx.stopping$),
     )
     .subscribe({ error: (e) => ctx.log.error({ err: e }, 'top-up failed') });

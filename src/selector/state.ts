@@ -54,6 +54,8 @@ export interface SelectorState {
   sweeps: Map<string, PendingSweep>;
   /** How many questions of the stream have been taken. */
   nextQuestion: number;
+  /** New questions this selector process has probed (what `probesPerStep` paces). */
+  probesStarted: number;
   counters: SelectorCounters;
 }
 
@@ -65,6 +67,7 @@ export function initialSelectorState(pool: PoolEntry[] = [], nextQuestion = 0, l
     probing: new Map(),
     sweeps: new Map(),
     nextQuestion,
+    probesStarted: 0,
     counters: { probed: 0, saturated: 0, notSaturated: 0, sweepsDone: 0, selectedInBand: 0, selectedOutOfBand: 0, outOfBandAbove: 0, outOfBandBelow: 0, sweepRollouts: 0, rebuilt: 0, retired: 0, evicted: 0 },
   };
 }

@@ -16,11 +16,16 @@ import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } fr
  * predicted farthest out of band are evicted to make room. The controller rebuilds an entry only
  * once its raw p̂ has left the band with evidence, so without eviction a pool full of prefixes the
  * learner no longer draws (p̂ 0.6–0.7, lag 0.2) stalled it for 20 s a step.
+ *
+ * New questions are paced by the learner (`probesPerStep` per policy version after the first
+ * `probeQuestions`): supply is wanted per step, not per second, and unpaced a slow learner let the
+ * selector probe three times the questions of a run whose steps came faster.
  */
-export function topUp(s: SelectorState, c: SelectorSettings, task: Task): SelectorOutput[] {
+export function topUp(s: SelectorState, c: SelectorSettings, task: Task, policyVersion = 0): SelectorOutput[] {
   const inProgress = s.sweeps.size + s.probing.size;
   const usable = countInBand(s.pool.values(), c.band, s.lag.value);
-  const wanted = Math.min(c.probeQuestions - s.probing.size, c.poolTarget - usable - inProgress);
+  const allowance = c.probesPerStep > 0 ? c.probeQuestions + c.probesPerStep * policyVersion - s.probesStarted : Infinity;
+  const wanted = Math.min(c.probeQuestions - s.probing.size, c.poolTarget - usable - inProgress, allowance);
   if (wanted <= 0) return [];
   const room = () => 2 * c.poolTarget - s.pool.size - inProgress;
   const evicted = evict(s, c, wanted - room());
@@ -28,6 +33,7 @@ export function topUp(s: SelectorState, c: SelectorSettings, task: Task): Select
   if (want <= 0) return evicted;
   const questions = task.generate(c.split, s.nextQuestion + want, c.questionSeed).slice(s.nextQuestion);
   s.nextQuestion += want;
+  s.probesStarted += want;
   return [...evicted, ...questions.filter((q) => !s.pool.has(q.id) && !s.sweeps.has(q.id)).map((q) => probe(s, c, q, 0))];
 }
 
