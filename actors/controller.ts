@@ -57,6 +57,7 @@ export async function runControllerActor(ctx: ActorContext): Promise<Promise<voi
           (async () => {
             const rec = decode(m.data, 'metrics.record');
             if (!rec.ok) return quarantine(ctx, m.subject, m.data, rec.reason);
+            if (!config.refresh.enabled) return; // the ablation without refresh: watch, never act
             const signal = refreshSignal(rec.value);
             const r = onStepSignal(state, signal, config.refresh);
             state = r.state;

@@ -3,7 +3,6 @@ import { BACKEND_FLAG, CHECKPOINT_FLAG, JSON_FLAG } from '../../src/cli/common-f
 import { parseFlags } from '../../src/cli/flags.ts';
 import { loadPolicyAndTask } from '../../src/cli/load-policy.ts';
 import { evaluateSplits } from '../../src/evaluate/accuracy.ts';
-import { mulberry32 } from '../../src/tasks/rng.ts';
 
 const SPEC = {
   checkpoint: CHECKPOINT_FLAG,
@@ -11,6 +10,7 @@ const SPEC = {
   questions: { type: 'integer', description: 'questions per split', default: 128, min: 1 },
   samples: { type: 'integer', description: 'samples per question (temperature 1)', default: 8, min: 1 },
   seed: { type: 'integer', description: 'seed of questions, misleading starts and sampling', default: 1, min: 0 },
+  'per-question': { type: 'boolean', description: 'with --json: each split’s per-question results (ids, mean reward plain and misleading, tokens)', default: false },
   backend: BACKEND_FLAG,
   json: JSON_FLAG,
 } as const;
@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   const { policy, task } = await loadPolicyAndTask(flags.checkpoint);
   const splits = flags.splits.split(',').map((s) => s.trim()).filter(Boolean);
   const started = performance.now();
-  const result = evaluateSplits(policy, task, { splits, questions: flags.questions, samples: flags.samples, seed: 8_000_000 + flags.seed }, { temperature: 1, topP: 1, maxTokens: 64, rng: mulberry32(flags.seed) });
+  const result = evaluateSplits(policy, task, { splits, questions: flags.questions, samples: flags.samples, seed: flags.seed, perQuestion: flags['per-question'] }, { temperature: 1, topP: 1, maxTokens: 64 });
   const report = { checkpoint: flags.checkpoint, backend, splits: result, seconds: +((performance.now() - started) / 1000).toFixed(1) };
   if (flags.json) process.stdout.write(JSON.stringify(report) + '\n');
   else for (const [split, r] of Object.entries(result)) process.stdout.write(`${split}: accuracy ${r.accuracy.toFixed(3)}, misleading ${r.misleadingAccuracy?.toFixed(3) ?? '-'}, ${r.meanResponseTokens.toFixed(1)} tokens\n`);

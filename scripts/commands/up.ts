@@ -22,7 +22,6 @@ import { loadRunConfig, type RunConfig } from '../../src/run/config.ts';
 import { RunCollector } from '../../src/run/summary.ts';
 import { preflight } from '../../src/run/preflight.ts';
 import type { Task } from '../../src/tasks/types.ts';
-import { mulberry32 } from '../../src/tasks/rng.ts';
 import { CHECKPOINT_OBJECT } from '../../actors/learner.ts';
 import { countRequests } from './up-requests.ts';
 import { StepEta, statusLine } from './up-status.ts';
@@ -47,7 +46,7 @@ const SPEC = {
 
 function evaluate(policy: Policy, task: Task, config: RunConfig): Record<string, SplitAccuracy> {
   const e = config.evaluation;
-  return evaluateSplits(policy, task, { splits: e.splits, questions: e.questions, samples: e.samples, seed: 8_000_001 }, { temperature: config.sampling.temperature, topP: config.sampling.topP, maxTokens: config.sampling.maxTokens, rng: mulberry32(11) });
+  return evaluateSplits(policy, task, e, config.sampling);
 }
 
 /** `saturn up`: every actor of one run, live progress, and a summary at the end. */

@@ -3,6 +3,8 @@ import { driftedOutOfBand, type PoolEntry } from '../pool/entry.ts';
 
 /** When the refresh controller rebuilds prefixes. */
 export interface RefreshConfig {
+  /** false: the controller never refreshes (an ablation: what the refresh adds). */
+  enabled: boolean;
   /** Consecutive learner steps a signal must stay under its threshold before a refresh. */
   windowSteps: number;
   /** Threshold on the mean over a step's groups of the reward std. */
@@ -24,6 +26,7 @@ export interface RefreshConfig {
 }
 
 export const DEFAULT_REFRESH: RefreshConfig = {
+  enabled: true,
   windowSteps: 4,
   minMeanRewardStd: 0.3,
   minInformativeShare: 0.6,
@@ -35,6 +38,7 @@ export const DEFAULT_REFRESH: RefreshConfig = {
 
 export function refreshConfig(o: Partial<RefreshConfig> = {}): RefreshConfig {
   const c = { ...DEFAULT_REFRESH, ...o };
+  check(typeof c.enabled === 'boolean', 'refresh.enabled', 'true or false', c.enabled);
   check(Number.isInteger(c.windowSteps) && c.windowSteps > 0, 'refresh.windowSteps', 'a positive integer', c.windowSteps);
   check(c.minMeanRewardStd >= 0 && c.minMeanRewardStd <= 0.5, 'refresh.minMeanRewardStd', 'a number in [0, 0.5]', c.minMeanRewardStd);
   check(c.minInformativeShare >= 0 && c.minInformativeShare <= 1, 'refresh.minInformativeShare', 'a number in [0, 1]', c.minInformativeShare);

@@ -107,8 +107,11 @@ export interface RunConfig {
     grpo: GrpoConfig;
   };
   refresh: RefreshConfig;
-  /** Questions and samples of the before/after evaluation. */
-  evaluation: { splits: string[]; questions: number; samples: number };
+  /**
+   * Questions and samples of the before/after evaluation, and its seed (questions, misleading
+   * starts, sampling): a baseline and its treatment share it, so their results pair by question.
+   */
+  evaluation: { splits: string[]; questions: number; samples: number; seed: number };
   /** Seconds between actor heartbeats. */
   heartbeatSeconds: number;
 }
@@ -169,7 +172,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   refresh: refreshConfig(),
   // 256 × 4 per split: at 64 × 4 two question draws of the same checkpoint differed by 2 points
   // of easy accuracy, as much as 30 steps move it; this adds ~40 s to a run.
-  evaluation: { splits: ['easy', 'medium'], questions: 256, samples: 4 },
+  evaluation: { splits: ['easy', 'medium'], questions: 256, samples: 4, seed: 1 },
   heartbeatSeconds: 2,
 };
 
@@ -204,6 +207,7 @@ export function runConfig(overrides: DeepPartial<RunConfig> = {}): RunConfig {
   check(Number.isInteger(c.learner.maxStaleness) && c.learner.maxStaleness >= 0, 'learner.maxStaleness', 'an integer ≥ 0', c.learner.maxStaleness);
   c.learner.grpo = grpoConfig(c.learner.grpo);
   c.refresh = refreshConfig(c.refresh);
+  check(Number.isInteger(c.evaluation.seed) && c.evaluation.seed >= 0, 'evaluation.seed', 'an integer ≥ 0', c.evaluation.seed);
   check(c.heartbeatSeconds > 0, 'heartbeatSeconds', 'a number > 0', c.heartbeatSeconds);
   return c;
 }
