@@ -111,6 +111,8 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
       msg.ack();
       count(ctx, 'handled');
       count(ctx, `handled.${r.kind}`);
+      count(ctx, 'samples', samples.length); // rollouts spent, for budgets (`saturn up --max-rollouts`)
+      count(ctx, `samples.${r.kind}`, samples.length);
       count(ctx, 'tokens', samples.reduce((a, s) => a + s.tokens.length, 0));
       if (msg.info.deliveryCount > 1) count(ctx, 'redelivered');
     }

@@ -15,7 +15,7 @@ import { parseFlags } from '../../src/cli/flags.ts';
 import { connectOptions, NATS_FLAGS } from '../../src/cli/nats-flags.ts';
 import { evaluateSplits, type SplitAccuracy } from '../../src/evaluate/accuracy.ts';
 import { rootLogger } from '../../src/log.ts';
-import { loadCheckpoint, loadCheckpointFile } from '../../src/model/checkpoint.ts';
+import { loadCheckpointFile } from '../../src/model/checkpoint.ts';
 import type { Policy } from '../../src/model/policy.ts';
 import { checkRunId } from '../../src/protocol/subjects.ts';
 import { loadRunConfig, type RunConfig } from '../../src/run/config.ts';
@@ -28,6 +28,7 @@ import { StepEta, statusLine } from './up-status.ts';
 import { markLive, runPaths } from '../../src/run/run-dir.ts';
 import { reportRecorder } from '../../src/run/report.ts';
 import { hintLines, writeRunFiles } from './up-run-files.ts';
+import { keepVersions, questionStreams, saveFinal } from './up-keep.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/saturn.mjs', import.meta.url));
 
@@ -41,12 +42,20 @@ const SPEC = {
   summary: { type: 'string', description: 'write the summary JSON here' },
   dir: { type: 'string', description: 'where run logs and the embedded NATS store go', default: 'runs' },
   'skip-eval': { type: 'boolean', description: 'skip the before/after accuracy evaluation', default: false },
+  'keep-every': { type: 'integer', description: 'also write every K-th published version to <dir>/<run>/weights/v<N>.ckpt (curves); 0: none', default: 0, min: 0 },
+  'max-rollouts': { type: 'integer', description: 'stop the learner once the rollout actors have generated this many samples (a rollout budget)', min: 1 },
   backend: BACKEND_FLAG,
 } as const;
 
 function evaluate(policy: Policy, task: Task, config: RunConfig): Record<string, SplitAccuracy> {
   const e = config.evaluation;
   return evaluateSplits(policy, task, e, config.sampling);
+}
+
+/** Rollouts spent by the time `step` was recorded (the nearest recorded step at or before it). */
+function samplesAt(byStep: Record<number, number>, step: number): number {
+  for (let s = step; s >= 1; s--) if (byStep[s] !== undefined) return byStep[s]!;
+  return 0;
 }
 
 /** `saturn up`: every actor of one run, live progress, and a summary at the end. */
@@ -99,6 +108,10 @@ export async function run(argv: string[]): Promise<number> {
     const report = reportRecorder();
 
     const collector = new RunCollector();
+    // Rollouts spent when each learner step was recorded (from the actors' latest counters, so
+    // within a heartbeat of the truth): the x axis of curves against rollouts.
+    const samplesAtStep: Record<number, number> = {};
+    let stoppedBy: 'max-steps' | 'max-rollouts' = 'max-steps';
     // saturn up reads every metrics subject, so it is the receiver that dead-letters malformed
     // records on them (a bad `metrics.variance` record is dead-lettered by the controller too).
     const metrics = subscribe$(nc, bus.names.subjects.allMetrics)
@@ -106,6 +119,13 @@ export async function run(argv: string[]): Promise<number> {
       .subscribe(({ value }) => {
         collector.add(value);
         report.add(value);
+        const samples = collector.counter('samples', 'rollout');
+        if (value.name === 'learner') samplesAtStep[value.step] = samples;
+        if (flags['max-rollouts'] !== undefined && samples >= flags['max-rollouts'] && stoppedBy !== 'max-rollouts') {
+          stoppedBy = 'max-rollouts';
+          process.stderr.write(`\nrollout budget spent (${samples} ≥ ${flags['max-rollouts']}): stopping the learner\n`);
+          children.find((c) => c.kind === 'learner')?.child.kill('SIGTERM');
+        }
       });
     const tty = process.stderr.isTTY;
     const ticker = setInterval(() => {
@@ -138,9 +158,11 @@ export async function run(argv: string[]): Promise<number> {
     await new Promise((r) => setTimeout(r, 300)); // the actors' last heartbeats
     metrics.unsubscribe();
 
-    const saved = await bus.weights.getBlob(CHECKPOINT_OBJECT);
-    if (!flags['skip-eval'] && saved) say(`evaluating the trained policy (about ${Math.round(eta.tail)} s)…`);
-    const after = flags['skip-eval'] || !saved ? undefined : evaluate(loadCheckpoint(saved).policy, task, config);
+    // Read before the embedded server stops: the run's store goes with it.
+    const final = await saveFinal(bus, runDir, CHECKPOINT_OBJECT);
+    const kept = await keepVersions(bus, runDir, flags['keep-every']);
+    if (!flags['skip-eval'] && final) say(`evaluating the trained policy (about ${Math.round(eta.tail)} s)…`);
+    const after = flags['skip-eval'] || !final ? undefined : evaluate((await loadCheckpointFile(final)).policy, task, config);
     const { requests, rollouts } = await countRequests(bus, collector);
     const summary = {
       run: runId,
@@ -149,8 +171,11 @@ export async function run(argv: string[]): Promise<number> {
       steps: collector.lastStep,
       learnerExitCode: learnerExit,
       interrupted,
+      stoppedBy,
       seconds: +((performance.now() - started) / 1000).toFixed(1),
       refreshes: collector.refreshes,
+      // What the learner trained on: `prefix` = its failure-prefix groups, `original` = its groups of
+      // plain questions (probe groups, which are never trained on, are not counted here).
       groups: { original: collector.family('original'), prefix: collector.family('prefix') },
       requests,
       rollouts,
@@ -158,6 +183,10 @@ export async function run(argv: string[]): Promise<number> {
       pool: collector.latest.get('pool') ?? {},
       learner: collector.latest.get('learner') ?? {},
       logs: runDir,
+      final,
+      kept: kept.map((k) => ({ ...k, rollouts: samplesAt(samplesAtStep, k.step) })),
+      samplesAtStep,
+      questionStreams: await questionStreams(bus, config, runId),
     };
     const text = JSON.stringify(summary, null, 2);
     if (flags.summary) await writeFile(flags.summary, text + '\n');

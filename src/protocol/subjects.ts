@@ -110,6 +110,8 @@ export interface RunNames {
     readonly config: string;
     /** The latest `Heartbeat` of one actor. */
     heartbeat(actorId: string): string;
+    /** How many questions of its stream the selector has drawn (a decimal string). */
+    readonly selectorCursor: string;
   };
   /** Object names in the weights store. */
   readonly objects: {
@@ -159,6 +161,7 @@ export function runNames(run: string): RunNames {
       latestWeights: 'weights.latest',
       config: 'config',
       heartbeat: (actorId: string) => `heartbeat.${checkToken('actorId', actorId)}`,
+      selectorCursor: 'selector.cursor',
     }),
     objects: Object.freeze({
       weights: (version: number) => {
