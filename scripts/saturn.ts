@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   pretrain: { summary: 'supervised warm start until the policy saturates the easy split', load: () => import('./commands/pretrain.ts') },
   curve: { summary: 'conditioned accuracy against failure-prefix length (--json)', load: () => import('./commands/curve.ts') },
   eval: { summary: 'accuracy per split, under misleading prefixes, response length (--json)', load: () => import('./commands/eval.ts') },
+  replicate: { summary: 'the paper’s comparison: arms × seeds as real runs, one paired evaluation, report.md/json and a chart (--json)', load: () => import('./commands/replicate.ts') },
   actor: { summary: 'one actor of a run (rollout | selector | learner | controller) as its own process', load: () => import('./commands/actor.ts') },
   monitor: { summary: 'a running run’s metrics live in the terminal: status line, refresh events (--json, --replay)', load: () => import('./commands/monitor.ts') },
   dashboard: { summary: 'a running run’s metrics as live charts in the browser (prints the URL; --port, --live)', load: () => import('./commands/dashboard.ts') },

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { ARMS, DEFAULT_ARMS, mergeOverlay, resolveArms } from '../../../src/replicate/arms.ts';
+
+describe('replicate arms', () => {
+  it('arms - every available arm validates on the defaults, and its overlay reaches the config', () => {
+    const arms = resolveArms(DEFAULT_ARMS);
+    expect(arms.map((a) => a.name)).toEqual(DEFAULT_ARMS);
+    const by = Object.fromEntries(arms.map((a) => [a.name, a]));
+    expect(by.base!.config).toBeUndefined();
+    expect(by['prefix-tau25']!.config!.selector.tau).toBe(0.25);
+    expect(by['prefix-tau75']!.config!.refresh.band).toEqual([0.55, 0.95]);
+    expect(by['prefix-norefresh']!.config!.refresh.enabled).toBe(false);
+    expect(by['saturated-pool']!.config!.learner.originalShare).toBe(1);
+    expect(by.prefix!.config!.refresh.enabled).toBe(true);
+  });
+
+  it('arms - the base config goes under every overlay, field by field', () => {
+    const [arm] = resolveArms(['prefix-tau25'], { selector: { poolTarget: 3 }, learner: { groupSize: 4 } });
+    expect(arm!.config!.selector).toMatchObject({ poolTarget: 3, tau: 0.25 });
+    expect(arm!.config!.learner.groupSize).toBe(4);
+    expect(mergeOverlay({ a: { b: 1, c: [1, 2] } }, { a: { c: [3] } })).toEqual({ a: { b: 1, c: [3] } });
+  });
+
+  it('arms - unknown, pending, repeated and invalid arms are one error naming the arm', () => {
+    expect(() => resolveArms(['prefix', 'nope'])).toThrow(/unknown arm "nope"/);
+    expect(() => resolveArms(['dynamic'])).toThrow(/^arm dynamic: not available yet/);
+    expect(() => resolveArms(['prefix', 'prefix'])).toThrow(/named twice/);
+    const table = [...ARMS, { name: 'broken', role: 'method' as const, description: 'x', overlay: { learner: { groupSiz: 3 } } }];
+    expect(() => resolveArms(['broken'], {}, table)).toThrow(/^arm broken: its config does not validate: learner\.groupSiz/);
+  });
+});
