@@ -3,13 +3,10 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '../../src/backend.ts';
 import { BACKEND_FLAG, JSON_FLAG } from '../../src/cli/common-flags.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
 import { SaturnError } from '../../src/errors.ts';
-import { evaluateSplits } from '../../src/evaluate/accuracy.ts';
 import { rootLogger } from '../../src/log.ts';
-import { loadCheckpointFile } from '../../src/model/checkpoint.ts';
 import { compareArms, type ArmInput, type EvalRecord, type RunRecord } from '../../src/replicate/aggregate.ts';
 import { DEFAULT_ARMS, resolveArms, type Overlay } from '../../src/replicate/arms.ts';
 import { chartSvg } from '../../src/replicate/chart.ts';
@@ -34,6 +31,7 @@ const SPEC = {
   'eval-samples': { type: 'integer', description: 'samples per question', default: 4, min: 1 },
   'eval-seed': { type: 'integer', description: 'evaluation seed (questions, misleading starts, sampling); 2 keeps them apart from saturn up’s own evaluation (seed 1)', default: 2, min: 0 },
   'curve-questions': { type: 'integer', description: 'questions per split for curve points (the first of the eval set)', default: 256, min: 1 },
+  'eval-workers': { type: 'integer', description: 'evaluations run at once (child processes)', default: 2, min: 1 },
   backend: BACKEND_FLAG,
   json: JSON_FLAG,
 } as const;
@@ -58,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   const out = resolve(flags.out);
   const evalOptions = { questions: flags['eval-questions'], samples: flags['eval-samples'], seed: flags['eval-seed'] };
   await mkdir(join(out, 'runs'), { recursive: true });
+  log.info({ arms: names, seeds: flags.seeds, steps: flags.steps, budget: flags.budget, eval: evalOptions, out }, 'replicate starting');
   const say = (line: string) => process.stderr.write(`replicate: ${line}\n`);
 
   // 1. Training: each arm × seed a `saturn up` child process, reused when it finished before.
@@ -86,33 +85,46 @@ export async function run(argv: string[]): Promise<number> {
     trained.set(arm.name, runs);
   }
 
-  // 2. Evaluation: the start and every checkpoint on the same questions, samples and seed.
-  const backend = await initBackend(flags.backend);
-  log.info({ backend, eval: evalOptions }, 'evaluating');
-  const evaluate = (checkpoint: string, cacheDir: string, questions: number) => cachedEval(checkpoint, cacheDir, baseConfig, { ...evalOptions, questions }, say);
-  const baseEval = await evaluate(baseConfig.checkpoint, out, evalOptions.questions);
-  const inputs: ArmInput[] = [];
-  const excluded = new Set<string>();
-  const task = taskOf(baseConfig.task);
-  for (const arm of arms) {
-    const runs: RunRecord[] = [];
-    for (const r of trained.get(arm.name) ?? []) {
+  // 2. Evaluation: the start and every checkpoint on the same questions, samples and seed, as
+  // `saturn eval` children (--eval-workers at once: the wasm backend uses one core each), each
+  // result cached beside its checkpoint so a resumed replicate evaluates only what is new.
+  const jobs: EvalJob[] = [];
+  const job = (checkpoint: string, dir: string, questions: number) => {
+    const j = evalJob(checkpoint, dir, baseConfig, { ...evalOptions, questions });
+    jobs.push(j);
+    return j;
+  };
+  const baseJob = job(baseConfig.checkpoint, out, evalOptions.questions);
+  const planned = arms.map((arm) => ({
+    arm,
+    runs: (trained.get(arm.name) ?? []).map((r) => {
       const runDir = join(out, 'runs', r.runId);
-      const curve = [];
-      for (const k of r.summary.kept ?? []) curve.push({ step: k.step, rollouts: k.rollouts, eval: await evaluate(k.file, runDir, flags['curve-questions']) });
+      return { r, final: job(r.summary.final!, runDir, evalOptions.questions), curve: (r.summary.kept ?? []).filter((k) => k.step < r.summary.steps).map((k) => ({ k, job: job(k.file, runDir, flags['curve-questions']) })) };
+    }),
+  }));
+  await runEvals(jobs, baseConfig, flags['eval-workers'], flags.backend, join(out, 'eval.log'), say);
+
+  const task = taskOf(baseConfig.task);
+  const excluded = new Set<string>();
+  const inputs: ArmInput[] = [];
+  for (const p of planned) {
+    const runs: RunRecord[] = [];
+    for (const { r, final, curve } of p.runs) {
       runs.push({
         seed: r.seed,
         runId: r.runId,
         steps: r.summary.steps,
         rollouts: r.summary.rollouts?.total ?? 0,
         rolloutsByKind: r.summary.rollouts?.byKind ?? {},
-        final: await evaluate(r.summary.final!, runDir, evalOptions.questions),
-        curve,
+        final: await readEval(final),
+        curve: await Promise.all(curve.map(async ({ k, job: j }) => ({ step: k.step, rollouts: k.rollouts, eval: await readEval(j) }))),
       });
       for (const s of r.summary.questionStreams ?? []) for (const q of task.generate(s.split, s.count, s.seed)) excluded.add(q.id);
     }
-    inputs.push({ arm, runs });
+    inputs.push({ arm: p.arm, runs });
   }
+  const baseEval = await readEval(baseJob);
+  const backend = baseEval.backend;
 
   // 3. The report.
   const comparison = compareArms({ arms: inputs, base: baseEval, excluded, curveQuestions: flags['curve-questions'] });
@@ -166,23 +178,38 @@ function child(args: string[], logFile: string): Promise<number | null> {
   );
 }
 
-/**
- * A checkpoint's evaluation with per-question results, cached beside it (keyed by the eval's
- * size and seed) so a resumed replicate evaluates only what is new.
- */
-async function cachedEval(checkpoint: string, dir: string, config: RunConfig, o: { questions: number; samples: number; seed: number }, say: (s: string) => void): Promise<EvalRecord> {
-  const name = checkpoint.replace(/^.*\//, '').replace(/\.ckpt$/, '');
-  const file = join(dir, `eval-${name}-q${o.questions}-k${o.samples}-s${o.seed}-${config.evaluation.splits.join('+')}.json`);
-  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as EvalRecord;
-  const started = performance.now();
-  const { policy } = await loadCheckpointFile(checkpoint);
-  try {
-    const splits = evaluateSplits(policy, taskOf(config.task), { splits: config.evaluation.splits, ...o, perQuestion: true }, config.sampling);
-    await writeFile(file, JSON.stringify({ checkpoint, splits }) + '\n');
-    say(`evaluated ${checkpoint} (${o.questions} × ${o.samples}) in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    return { splits };
-  } finally {
-    policy.dispose();
-  }
+interface EvalJob {
+  checkpoint: string;
+  /** Where its result is cached: named by checkpoint, eval size, seed and splits. */
+  file: string;
+  questions: number;
+  samples: number;
+  seed: number;
 }
 
+function evalJob(checkpoint: string, dir: string, config: RunConfig, o: { questions: number; samples: number; seed: number }): EvalJob {
+  const name = checkpoint.replace(/^.*\//, '').replace(/\.ckpt$/, '');
+  return { checkpoint, ...o, file: join(dir, `eval-${name}-q${o.questions}-k${o.samples}-s${o.seed}-${config.evaluation.splits.join('+')}.json`) };
+}
+
+/** Runs the jobs whose result is not cached yet, `workers` at a time. */
+async function runEvals(jobs: EvalJob[], config: RunConfig, workers: number, backend: string, logFile: string, say: (s: string) => void): Promise<void> {
+  const pending = jobs.filter((j, i) => !existsSync(j.file) && jobs.findIndex((x) => x.file === j.file) === i);
+  const next = async (): Promise<void> => {
+    const j = pending.shift();
+    if (!j) return;
+    const started = performance.now();
+    const s = config.sampling;
+    const args = ['eval', '--checkpoint', j.checkpoint, '--splits', config.evaluation.splits.join(','), '--questions', String(j.questions), '--samples', String(j.samples), '--seed', String(j.seed)];
+    args.push('--temperature', String(s.temperature), '--top-p', String(s.topP), '--max-tokens', String(s.maxTokens), '--per-question', '--out', j.file, '--backend', backend);
+    const code = await child(args, logFile);
+    if (code !== 0 || !existsSync(j.file)) throw new SaturnError(`evaluation of ${j.checkpoint} failed (exit ${code}); see ${logFile}`);
+    say(`evaluated ${j.checkpoint} (${j.questions} questions) in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return next();
+  };
+  await Promise.all(Array.from({ length: Math.max(1, workers) }, next));
+}
+
+async function readEval(j: EvalJob): Promise<EvalRecord & { backend?: string }> {
+  return JSON.parse(await readFile(j.file, 'utf8')) as EvalRecord & { backend?: string };
+}
