@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +59,7 @@ describe('saturn replicate', () => {
     expect(second.stderr()).not.toMatch(/evaluated/);
     expect(statSync(finalCkpt).mtimeMs).toBe(trainedAt);
     expect(JSON.parse(second.stdout()).arms).toEqual(report.arms);
+    rmSync(dir, { recursive: true, force: true }); // runs, NATS stores and checkpoints: megabytes each
   }, 300_000);
 
   it('replicate - an unknown or pending arm fails up front naming it', async () => {
