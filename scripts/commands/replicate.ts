@@ -39,7 +39,8 @@ const SPEC = {
 interface UpSummary {
   steps: number;
   learnerExitCode: number | null;
-  rollouts?: { total: number; byKind: Record<string, number> };
+  /** Rollouts sampled per request kind (from the results stream), and how many the learner trained on. */
+  rollouts?: { probe: number; sweep: number; train: number; other: number; total: number; trained: number };
   final?: string;
   kept?: Array<{ version: number; step: number; file: string; rollouts: number }>;
   questionStreams?: Array<{ split: string; seed: number; count: number }>;
@@ -115,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
         runId: r.runId,
         steps: r.summary.steps,
         rollouts: r.summary.rollouts?.total ?? 0,
-        rolloutsByKind: r.summary.rollouts?.byKind ?? {},
+        rolloutsByKind: rolloutKinds(r.summary),
         final: await readEval(final),
         curve: await Promise.all(curve.map(async ({ k, job: j }) => ({ step: k.step, rollouts: k.rollouts, eval: await readEval(j) }))),
       });
@@ -176,6 +177,11 @@ function child(args: string[], logFile: string): Promise<number | null> {
       done(code);
     }),
   );
+}
+
+function rolloutKinds(s: UpSummary): Record<string, number> {
+  const r = s.rollouts;
+  return r ? { probe: r.probe, sweep: r.sweep, train: r.train, other: r.other, trained: r.trained } : {};
 }
 
 interface EvalJob {
