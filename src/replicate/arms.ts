@@ -38,7 +38,8 @@ export const ARMS: readonly Arm[] = [
     name: 'saturated-pool',
     role: 'baseline',
     description: 'GRPO on the pool’s questions only (originalShare 1), with the pool’s refresh',
-    overlay: { learner: { originalShare: 1 } },
+    // No harvested probe groups either: only the fresh groups of pool questions it asks for.
+    overlay: { learner: { originalShare: 1, harvestPerStep: 0 } },
   },
   // SLOT dynamic (coordinator): DAPO dynamic sampling (verl's filter_groups): zero-variance groups
   // dropped, more questions sampled until the batch is full.
@@ -61,6 +62,9 @@ export const ARMS: readonly Arm[] = [
     description: 'failure prefixes at τ 0.75 (band 0.55–0.95)',
     overlay: { selector: { tau: 0.75, band: [0.55, 0.95] }, refresh: { band: [0.55, 0.95] } },
   },
+  // The default mixes in informative probe and sweep groups (learner.harvestPerStep); without them,
+  // the failure prefixes alone (the default before harvesting).
+  { name: 'prefix-noharvest', role: 'method', description: 'failure prefixes without harvested probe/sweep groups', overlay: { learner: { harvestPerStep: 0 } } },
   { name: 'prefix-norefresh', role: 'method', description: 'failure prefixes, refresh controller off', overlay: { refresh: { enabled: false } } },
 ];
 
