@@ -126,7 +126,9 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     probeQuestions: 32,
     // A default run probed ~11 questions a step on a quiet machine with a full pool (monoA: 331 in
     // 30 steps, pool 96 % in band); unpaced and slow, 34 a step.
-    probesPerStep: 12,
+    // 0 by default: paced at 12, a run whose first 32 probes found fewer than minPool in-band
+    // prefixes waited forever (the learner needs minPool entries before step 1 advances the version).
+    probesPerStep: 0,
     probeSamples: 32,
     minCorrect: 31,
     fractions: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
