@@ -24,6 +24,8 @@ export type HarvestVerdict = 'kept' | 'uninformative' | 'noPrompt' | 'duplicate'
 export class HarvestBuffer {
   private readonly groups: HarvestedGroup[] = [];
   private readonly recent = new Set<string>();
+  /** Groups dropped as too stale so far. */
+  droppedStale = 0;
 
   constructor(
     private readonly capacity: number,
@@ -61,9 +63,6 @@ export class HarvestBuffer {
     this.droppedStale += dropped;
     return taken;
   }
-
-  /** Groups dropped as too stale so far. */
-  droppedStale = 0;
 
   private remember(id: string): void {
     this.recent.add(id);
