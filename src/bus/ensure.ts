@@ -17,6 +17,9 @@ import { BusSetupError } from './errors.ts';
 
 // JetStream API error codes (nats-server errors.json) that mean "exists with another config".
 const STREAM_NAME_IN_USE = 10058;
+// A concurrent add of the same stream can lose the race with "subjects overlap" instead of
+// "name in use": the winner's stream already holds the subjects.
+const STREAM_SUBJECT_OVERLAP = 10065;
 const CONSUMER_ALREADY_EXISTS = 10148;
 const CONSUMER_EXISTS = 10105;
 
@@ -33,7 +36,9 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     // Adding a stream identical to an existing one succeeds, so the common case is one call.
     return await jsm.streams.add(spec);
   } catch (err) {
-    if (apiCode(err) !== STREAM_NAME_IN_USE) throw setupError(resource, 'cannot create', err);
+    const code = apiCode(err);
+    const lostRace = code === STREAM_SUBJECT_OVERLAP && (await streamExists(jsm, spec.name));
+    if (code !== STREAM_NAME_IN_USE && !lostRace) throw setupError(resource, 'cannot create', err);
   }
   try {
     return await jsm.streams.update(spec.name, spec);
@@ -64,6 +69,15 @@ export async function ensureConsumer(
     return await jsm.consumers.update(stream, spec.durable_name, editable);
   } catch (err) {
     throw setupError(resource, 'exists with a config that cannot be updated to ours', err);
+  }
+}
+
+async function streamExists(jsm: JetStreamManager, name: string): Promise<boolean> {
+  try {
+    await jsm.streams.info(name);
+    return true;
+  } catch {
+    return false;
   }
 }
 
