@@ -49,11 +49,22 @@ export function deadLetterExhausted$(w: ExhaustedWatch): Observable<Exhausted> {
   const subject = '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.*.*';
   return subscribe$(w.nc, subject).pipe(
     mergeMap((msg) => {
-      const a = msg.json<MaxDeliverAdvisory>();
-      if (!streams.includes(a.stream)) return EMPTY;
+      const a = advisory(msg.data);
+      if (!a || !streams.includes(a.stream)) return EMPTY;
       return from(moveToDead(w, a)).pipe(catchError(() => EMPTY));
     }),
   );
+}
+
+// The advisory in `data`, or undefined when it is not one (anyone may publish on the subject).
+function advisory(data: Uint8Array): MaxDeliverAdvisory | undefined {
+  try {
+    const a = JSON.parse(new TextDecoder().decode(data)) as Partial<MaxDeliverAdvisory> | null;
+    const ok = typeof a?.stream === 'string' && typeof a.consumer === 'string' && Number.isSafeInteger(a.stream_seq) && Number.isSafeInteger(a.deliveries);
+    return ok ? (a as MaxDeliverAdvisory) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function moveToDead(w: ExhaustedWatch, a: MaxDeliverAdvisory): Promise<Exhausted> {
