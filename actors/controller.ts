@@ -1,6 +1,7 @@
 import { concatMap, from, lastValueFrom, takeUntil, defaultIfEmpty } from 'rxjs';
 import { subscribe$ } from '../src/bus/observable.ts';
 import { decode, encode } from '../src/protocol/codec.ts';
+import { decodeOn } from '../src/protocol/subject-check.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { PoolEntry } from '../src/pool/entry.ts';
 import { driftDecision, INITIAL_CONTROLLER_STATE, onStepSignal, refreshSignal, type ControllerState, type RefreshDecision } from '../src/refresh/policy.ts';
@@ -45,7 +46,7 @@ export async function runControllerActor(ctx: ActorContext): Promise<Promise<voi
       concatMap((m) =>
         from(
           (async () => {
-            const rec = decode(m.data, 'metrics.record');
+            const rec = decodeOn(m, 'metrics.record', bus.names);
             if (!rec.ok) return quarantine(ctx, m.subject, m.data, rec.reason);
             if (!config.refresh.enabled) return; // the ablation without refresh: watch, never act
             const signal = refreshSignal(rec.value);

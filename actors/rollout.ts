@@ -44,7 +44,7 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
             const a = decode(m.data, 'weights.announcement');
             const problem = a.ok ? await announcementProblem(place, a.value) : a.reason;
             return problem ? quarantine(ctx, m.subject, m.data, a.ok ? `weights announcement v${a.value.version}: ${problem}` : problem) : sync(0);
-          })(),
+          })().catch((e) => ctx.log.warn({ err: e }, 'weights announcement not checked (the store did not answer)')),
         ),
       ),
       takeUntil(ctx.stopping$),

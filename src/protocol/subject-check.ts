@@ -4,8 +4,20 @@
  * with the subject, or a record published on `metrics.learner` could claim to be any metric (a
  * forged `learner` step of 987654321) and another run's request could be served here.
  */
-import type { Message } from './messages.ts';
+import { decode, type DecodeResult } from './codec.ts';
+import type { Message, MessageByType, MessageType } from './messages.ts';
 import type { RunNames } from './subjects.ts';
+
+/**
+ * `decode` plus {@link subjectMismatch}: the message of type `type` in `msg.data` when it is
+ * valid and belongs on `msg.subject`, or why not (never throws). For receivers that take core
+ * NATS messages one by one; streams go through `decodeOrDeadLetter`, which does the same.
+ */
+export function decodeOn<T extends MessageType>(msg: { subject: string; data: Uint8Array }, type: T, names: RunNames): DecodeResult<MessageByType[T]> {
+  const r = decode(msg.data, type);
+  const wrong = r.ok ? subjectMismatch(r.value, msg.subject, names) : undefined;
+  return wrong ? { ok: false, code: 'invalid', reason: wrong.reason } : r;
+}
 
 /** Why `msg` does not belong on `subject`, with a cause for counters; undefined when it does. */
 export function subjectMismatch(msg: Message, subject: string, names: RunNames): { cause: string; reason: string } | undefined {

@@ -64,8 +64,9 @@ function scalarMap(value: unknown, path: string, limits: Limits): void {
   for (const [key, v] of Object.entries(map)) {
     const p = c.at(path, key);
     if (typeof v === 'string') c.string(v, p, limits.maxString, true);
-    else if (!(v === null || typeof v === 'number' || typeof v === 'boolean')) {
-      throw new ValidationError(p, 'a string, number, boolean or nil', c.describe(v));
+    else if (typeof v === 'number') c.finite(v, p);
+    else if (!(v === null || typeof v === 'boolean')) {
+      throw new ValidationError(p, 'a string, finite number, boolean or nil', c.describe(v));
     }
   }
 }

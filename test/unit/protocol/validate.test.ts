@@ -52,8 +52,9 @@ describe('validate - each failure names the field path and what was expected', (
     ['heartbeat policy version -2', make.heartbeat({ policyVersion: -2 }), 'heartbeat', 'policyVersion: expected an integer ≥ -1, got -2'],
     ['dead letter raw as string', make.deadLetter({ raw: 'abc' as never }), 'dead.letter', 'raw: expected bytes, got "abc"'],
     ['metric value as string', make.metricsRecord({ values: { loss: '1' as never } }), 'metrics.record', 'values.loss: expected a number, got "1"'],
+    ['NaN control argument', make.controlRequest({ args: { n: NaN } }), 'control.request', 'args.n: expected a finite number, got NaN'],
     ['unknown control command', make.controlRequest({ cmd: 'reboot' as never }), 'control.request', 'cmd: expected one of refresh, pause, stop, status, got "reboot"'],
-    ['nested control data', make.controlReply({ data: { deep: { x: 1 } as never } }), 'control.reply', 'data.deep: expected a string, number, boolean or nil, got a map'],
+    ['nested control data', make.controlReply({ data: { deep: { x: 1 } as never } }), 'control.reply', 'data.deep: expected a string, finite number, boolean or nil, got a map'],
   ])('validate - %s', (_name, value, type, message) => {
     expect(failure(value, type)).toBe(message);
   });
