@@ -15,6 +15,7 @@ import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup
 import { hashString } from '../src/tasks/rng.ts';
 import { announceReady, count, deadLetterSink, durably, finishBeforeStop, publishMetrics, quarantine, type ActorContext } from './context.ts';
 import { putPoolEntry, readPoolEntries } from '../src/bus/pool.ts';
+import { readCounter } from '../src/bus/state.ts';
 
 const CURSOR_KEY = 'selector.cursor';
 
@@ -31,10 +32,10 @@ export function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
 export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>> {
   const { bus, config, task } = ctx;
   const settings: SelectorSettings = { ...config.selector, questionSeed: hashString(ctx.run) };
-  const cursor = await bus.state.get(CURSOR_KEY);
+  const cursor = await readCounter(bus.state, CURSOR_KEY, deadLetterSink(ctx));
   // The lag over as many training groups as the learner's window holds prefix groups.
   const lagGroups = config.learner.lagSteps * prefixSlotsPerStep(config.learner);
-  const state: SelectorState = initialSelectorState(await readPool(ctx), cursor?.operation === 'PUT' ? Number(new TextDecoder().decode(cursor.value)) : 0, lagGroups);
+  const state: SelectorState = initialSelectorState(await readPool(ctx), cursor ?? 0, lagGroups);
   const seen = new SeenSet(65_536);
   let policyVersion = 0;
   const refreshVersion = async () => {

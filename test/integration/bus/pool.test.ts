@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DeadLetterCounter, poolChanges$, putPoolEntry, readPoolEntries, setupRun } from '../../../src/bus/index.ts';
 import { encode } from '../../../src/protocol/index.ts';
 import type { PoolEntry } from '../../../src/pool/entry.ts';
+import { readCounter } from '../../../src/bus/state.ts';
 import { poolKey } from '../../../src/run/requests.ts';
 import * as make from '../../helpers/messages.ts';
 import { useNatsServer } from '../../helpers/nats.ts';
@@ -57,5 +58,23 @@ describe('pool bucket adapter', () => {
     expect(dead[0]!.reason).toMatch(new RegExp(`^pool key ${poolKey('easy:2')}: not a msgpack`));
     expect(dead[1]!.reason).toMatch(/pHat: expected a finite number in \[0, 1\], got 7/);
     expect(dead[2]!.reason).toMatch(/entry of question "easy:9" under another key/);
+  });
+});
+
+describe('state counters', () => {
+  it('state - a counter that is not a non-negative integer is dead-lettered naming its key, not trusted', async () => {
+    const nc = await nats.connect();
+    const run = nats.runId();
+    const bus = await setupRun(nc, run);
+    const counter = new DeadLetterCounter();
+    const sink = { js: bus.js, run, actor: 'reader', counter };
+    expect(await readCounter(bus.state, 'selector.cursor', sink)).toBeUndefined();
+    await bus.state.put('selector.cursor', '42');
+    expect(await readCounter(bus.state, 'selector.cursor', sink)).toBe(42);
+    await bus.state.put('selector.cursor', 'NaN');
+    expect(await readCounter(bus.state, 'selector.cursor', sink)).toBeUndefined();
+    const [letter] = await readStream(nc, bus.names.streams.dead, 'dead.letter');
+    expect(letter!.reason).toBe('state key selector.cursor: expected a non-negative integer as decimal text, got "NaN"');
+    expect(letter!.subject).toBe(`$KV.${bus.names.buckets.state}.selector.cursor`);
   });
 });
