@@ -1,11 +1,11 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { bufferTime, concatMap, filter, from, merge, takeUntil, lastValueFrom, defaultIfEmpty } from 'rxjs';
+import { bufferTime, concatMap, defaultIfEmpty, filter, finalize, from, lastValueFrom, merge, takeUntil, tap } from 'rxjs';
 import { decodeOrDeadLetter, type Decoded } from '../src/bus/decode-or-dead-letter.ts';
 import { consume$, subscribe$ } from '../src/bus/observable.ts';
 import { publishJs } from '../src/bus/publish.ts';
 import { withTimeout } from '../src/bus/retry.ts';
 import { announcementProblem, fetchWeights, latestWeights, type WeightsPlace } from '../src/bus/weights.ts';
-import { keepWorking } from '../src/bus/working.ts';
+import { InProgress } from '../src/bus/working.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { RolloutRequest, RolloutResult } from '../src/protocol/messages.ts';
 import { ROLLOUT_KINDS } from '../src/protocol/subjects.ts';
@@ -52,15 +52,21 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
     .subscribe({ error: (e) => ctx.log.error({ err: e }, 'weights subscription failed') });
 
   const consumers = await Promise.all(ROLLOUT_KINDS.map((kind) => bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout(kind))));
+  // Every request taken is kept alive with in-progress acks until it is acked or given back: a
+  // request waiting behind a slow batch, or for weights, would otherwise be redelivered (and use
+  // up its deliveries: under load, probes were dead-lettered after max_deliver).
+  const taken = new InProgress<JsMsg>((config.rollout.ackWaitSeconds * 1000) / 3);
   // Requests of another run, of the wrong kind for their subject, or invalid are dead-lettered here.
   const pipeline = merge(...consumers.map((c) => consume$(c, { maxMessages: config.rollout.concurrency, expiresMs: 5_000 }))).pipe(
     takeUntil(ctx.stopping$),
     decodeOrDeadLetter('rollout.request', deadLetterSink(ctx)),
+    tap(({ msg }) => taken.hold(msg)),
     // Requests that arrive together are sampled as one batch: wide batches keep the matmuls efficient.
     bufferTime(5, null, config.rollout.concurrency),
     filter((batch) => batch.length > 0),
-    concatMap((batch) => from(serveBatch(ctx, engine, sync, batch))),
+    concatMap((batch) => from(serveBatch(ctx, engine, sync, batch).finally(() => batch.forEach(({ msg }) => taken.release(msg))))),
     defaultIfEmpty(undefined),
+    finalize(() => taken.stop()),
   );
   const done = lastValueFrom(pipeline);
   announceReady(ctx, { engine: engine.name, policyVersion: engine.policyVersion });
@@ -107,9 +113,6 @@ function weightsFollower(ctx: ActorContext, engine: RolloutEngine, place: Weight
 
 async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: number) => Promise<void>, batch: Request[]): Promise<void> {
   ctx.inFlight = batch.length;
-  // Waiting for weights and generating may outlast the ack wait: without in-progress acks the
-  // server would hand these requests to another actor while this one still works on them.
-  const working = keepWorking(batch.map((b) => b.msg), (ctx.config.rollout.ackWaitSeconds * 1000) / 3);
   try {
     const minVersion = Math.max(...batch.map((r) => r.value.minPolicyVersion));
     if (engine.policyVersion < minVersion) await sync(minVersion);
@@ -155,7 +158,6 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
     count(ctx, 'failedBatches');
     for (const { msg } of batch) msg.nak(1_000); // those acked already ignore it
   } finally {
-    working.stop();
     ctx.inFlight = 0;
   }
 }
