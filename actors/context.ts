@@ -92,7 +92,8 @@ function watchExhausted(ctx: ActorContext): void {
   deadLetterExhausted$({ nc, js: bus.js, jsm: bus.jsm, names: bus.names, actor: ctx.actorId, counter: ctx.deadLetters })
     .pipe(takeUntil(ctx.stopping$))
     .subscribe({
-      next: (e) => ctx.log.warn(e, 'message not acked after max_deliver deliveries: dead-lettered'),
+      // Every watcher hears of it; the one whose dead letter was stored says so.
+      next: (e) => e.stored && ctx.log.warn(e, 'message not acked after max_deliver deliveries: dead-lettered'),
       error: (e) => ctx.log.error({ err: e }, 'max-deliver watcher failed'),
     });
 }

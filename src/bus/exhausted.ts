@@ -18,6 +18,8 @@ export interface Exhausted {
   readonly consumer: string;
   readonly seq: number;
   readonly deliveries: number;
+  /** False when another watcher had dead-lettered it already (several may run). */
+  readonly stored: boolean;
 }
 
 /** What the watcher needs. */
@@ -68,26 +70,28 @@ function advisory(data: Uint8Array): MaxDeliverAdvisory | undefined {
 }
 
 async function moveToDead(w: ExhaustedWatch, a: MaxDeliverAdvisory): Promise<Exhausted> {
-  const stored = await w.jsm.streams.getMessage(a.stream, { seq: a.stream_seq });
-  if (stored) {
-    await deadLetter(
+  const original = await w.jsm.streams.getMessage(a.stream, { seq: a.stream_seq });
+  let stored = false;
+  if (original) {
+    const ack = await deadLetter(
       w.js,
       w.names.run,
       {
         reason: `not acked after ${a.deliveries} deliveries to consumer ${a.consumer} (max_deliver)`,
         cause: 'max_deliver',
-        subject: stored.subject,
-        raw: stored.data,
+        subject: original.subject,
+        raw: original.data,
         actor: w.actor,
         seq: a.stream_seq,
       },
       { counter: w.counter },
     );
+    stored = !ack.duplicate;
     // A work-queue message would block nothing but would never leave; a result may still be
     // wanted by the stream's other consumers, so it stays.
     if (a.stream === w.names.streams.requests) {
       await w.jsm.streams.deleteMessage(a.stream, a.stream_seq).catch(() => false);
     }
   }
-  return { stream: a.stream, consumer: a.consumer, seq: a.stream_seq, deliveries: a.deliveries };
+  return { stream: a.stream, consumer: a.consumer, seq: a.stream_seq, deliveries: a.deliveries, stored };
 }
