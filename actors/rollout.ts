@@ -64,7 +64,7 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
     // Requests that arrive together are sampled as one batch: wide batches keep the matmuls efficient.
     bufferTime(5, null, config.rollout.concurrency),
     filter((batch) => batch.length > 0),
-    concatMap((batch) => from(serveBatch(ctx, engine, sync, batch).finally(() => batch.forEach(({ msg }) => taken.release(msg))))),
+    concatMap((batch) => from(serveBatch(ctx, engine, sync, batch, taken).finally(() => batch.forEach(({ msg }) => taken.release(msg))))),
     defaultIfEmpty(undefined),
     finalize(() => taken.stop()),
   );
@@ -111,7 +111,7 @@ function weightsFollower(ctx: ActorContext, engine: RolloutEngine, place: Weight
   };
 }
 
-async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: number) => Promise<void>, batch: Request[]): Promise<void> {
+async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: number) => Promise<void>, batch: Request[], taken: InProgress<JsMsg>): Promise<void> {
   ctx.inFlight = batch.length;
   try {
     const minVersion = Math.max(...batch.map((r) => r.value.minPolicyVersion));
@@ -124,6 +124,7 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
       ctx.log.warn({ held: engine.policyVersion, wanted: minVersion, requests: early.length }, 'requests want newer weights than this actor could load; given back');
     }
     if (!requests.length) return;
+    taken.touch(); // generation is synchronous: the in-progress timer stays silent until it ends
     const started = performance.now();
     const generated = await engine.generate(
       requests.map(({ value: r }) => ({ prompt: r.prompt, n: r.n, temperature: r.sampling.temperature, topP: r.sampling.topP, maxTokens: r.sampling.maxTokens, seed: r.sampling.seed, stopToken: ctx.task.tokenizer.eos })),

@@ -12,9 +12,16 @@ export class InProgress<M extends { working(): void }> {
   readonly #timer: ReturnType<typeof setInterval>;
 
   constructor(everyMs: number) {
-    this.#timer = setInterval(() => {
-      for (const m of this.#msgs) m.working();
-    }, everyMs);
+    this.#timer = setInterval(() => this.touch(), everyMs);
+  }
+
+  /**
+   * Sends `working()` for every held message now. Call it before work that blocks the event loop
+   * (a synchronous generation): the timer cannot fire meanwhile, so each message gets the whole
+   * ack wait from here.
+   */
+  touch(): void {
+    for (const m of this.#msgs) m.working();
   }
 
   /** Messages held now. */
