@@ -4,7 +4,11 @@ import type { Logger } from 'pino';
 import { interval, Subject, takeUntil } from 'rxjs';
 import { drainOrClose, within } from '../src/bus/close.ts';
 import { connectBus, type BusConnectOptions } from '../src/bus/connect.ts';
-import { DeadLetterCounter, deadLetter } from '../src/bus/dead-letter.ts';
+import { DeadLetterCounter } from '../src/bus/dead-letter.ts';
+import { toDeadLetters, type DeadLetterSink } from '../src/bus/decode-or-dead-letter.ts';
+import { deadLetterExhausted$ } from '../src/bus/exhausted.ts';
+import { poolChanges$, type PoolChange } from '../src/bus/pool.ts';
+import type { PoolEntry } from '../src/pool/entry.ts';
 import { publishCore } from '../src/bus/publish.ts';
 import { retrying } from '../src/bus/retry.ts';
 import { setupRun, type RunBus, type SetupOptions } from '../src/bus/setup.ts';
@@ -74,7 +78,63 @@ export async function openActorContext(o: ActorStart): Promise<ActorContext> {
   interval(o.config.heartbeatSeconds * 1000)
     .pipe(takeUntil(ctx.stopping$))
     .subscribe(() => void heartbeat(ctx).catch((e) => ctx.log.debug({ err: e }, 'heartbeat failed')));
+  watchExhausted(ctx);
   return ctx;
+}
+
+/**
+ * Every actor runs the max-deliver watcher (protocol.md §5), so it runs in every run however the
+ * actors are spread over processes and machines. Several watchers are harmless: each exhausted
+ * message gets one dead letter (its id is derived from subject and sequence) and one deletion.
+ */
+function watchExhausted(ctx: ActorContext): void {
+  const { nc, bus } = ctx;
+  deadLetterExhausted$({ nc, js: bus.js, jsm: bus.jsm, names: bus.names, actor: ctx.actorId, counter: ctx.deadLetters })
+    .pipe(takeUntil(ctx.stopping$))
+    .subscribe({
+      // Every watcher hears of it; the one whose dead letter was stored says so.
+      next: (e) => e.stored && ctx.log.warn(e, 'message not acked after max_deliver deliveries: dead-lettered'),
+      error: (e) => ctx.log.error({ err: e }, 'max-deliver watcher failed'),
+    });
+}
+
+/**
+ * Where this actor's dead letters go: the run's dead subject, as this actor, counted in its
+ * counter. The first dead letter of each cause is logged at warn, then one in a hundred (a flood
+ * of bad input must not flood the log; the counters have every one).
+ */
+export function deadLetterSink(ctx: ActorContext): DeadLetterSink {
+  return {
+    js: ctx.bus.js,
+    run: ctx.run,
+    actor: ctx.actorId,
+    counter: ctx.deadLetters,
+    onCounted: (cause, n, reason) => {
+      if (n === 1 || n % 100 === 0) ctx.log.warn({ cause, count: n, reason }, 'dead-lettered');
+    },
+    onError: (err, msg) => ctx.log.warn({ err, subject: msg.subject }, 'could not dead-letter a bad message'),
+    onWatchError: (err) => ctx.log.warn({ err }, 'pool watch failed; reopening it'),
+  };
+}
+
+/**
+ * A live mirror of the prefix pool, by KV key, until the actor stops: every entry validated,
+ * malformed ones dead-lettered with their key (and absent from the mirror). `onChange` sees each
+ * change after the mirror has it.
+ */
+export function watchPool(ctx: ActorContext, onChange?: (change: PoolChange) => void): Map<string, PoolEntry> {
+  const pool = new Map<string, PoolEntry>();
+  poolChanges$(ctx.bus.pool, deadLetterSink(ctx))
+    .pipe(takeUntil(ctx.stopping$))
+    .subscribe({
+      next: (change) => {
+        if (change.entry) pool.set(change.key, change.entry);
+        else pool.delete(change.key);
+        onChange?.(change);
+      },
+      error: (e) => ctx.log.error({ err: e }, 'pool watch failed'),
+    });
+  return pool;
 }
 
 /** Writes the heartbeat to the state KV and publishes the actor's counters on `metrics.actor.<kind>`. */
@@ -94,7 +154,8 @@ export async function heartbeat(ctx: ActorContext): Promise<void> {
   // take seconds on a busy broker and the stop does not wait for it without bound. The run's
   // ledger reads these counters; a final record lost behind a slow write showed one request
   // nobody reported sending.
-  publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion });
+  const deadByCause = Object.fromEntries(Object.entries(ctx.deadLetters.byCause()).map(([cause, n]) => [`deadLettered.${cause}`, n]));
+  publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, ...deadByCause, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion });
   await ctx.bus.state.put(ctx.bus.names.stateKeys.heartbeat(ctx.actorId), encode(beat));
 }
 
@@ -130,9 +191,7 @@ export function publishMetrics(ctx: ActorContext, name: string, step: number, va
  * announcements): stored on the dead stream with its reason and counted; the actor goes on.
  */
 export async function quarantine(ctx: ActorContext, subject: string, raw: Uint8Array, reason: string): Promise<void> {
-  await deadLetter(ctx.bus.js, ctx.run, { reason, subject, raw, actor: ctx.actorId }, { counter: ctx.deadLetters }).catch((e) =>
-    ctx.log.warn({ err: e, subject, reason }, 'could not dead-letter a malformed message'),
-  );
+  await toDeadLetters(deadLetterSink(ctx), { reason, subject, raw }).catch((e) => ctx.log.warn({ err: e, subject, reason }, 'could not dead-letter a malformed message'));
 }
 
 /** `retrying` with the actor's logger: publishes and KV writes survive a broker restart. */

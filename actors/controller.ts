@@ -1,10 +1,11 @@
 import { concatMap, from, lastValueFrom, takeUntil, defaultIfEmpty } from 'rxjs';
 import { subscribe$ } from '../src/bus/observable.ts';
 import { decode, encode } from '../src/protocol/codec.ts';
+import { decodeOn } from '../src/protocol/subject-check.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { PoolEntry } from '../src/pool/entry.ts';
 import { driftDecision, INITIAL_CONTROLLER_STATE, onStepSignal, refreshSignal, type ControllerState, type RefreshDecision } from '../src/refresh/policy.ts';
-import { announceReady, count, publishMetrics, quarantine, type ActorContext } from './context.ts';
+import { announceReady, count, publishMetrics, quarantine, watchPool, type ActorContext } from './context.ts';
 
 /**
  * The refresh controller: watches the variance stream and the pool; when reward variance (or the
@@ -17,21 +18,11 @@ export async function runControllerActor(ctx: ActorContext): Promise<Promise<voi
   const pool = new Map<string, PoolEntry>();
   // Entries asked to rebuild, by question, with the generation they had: cleared once it changes.
   const refreshing = new Map<string, number>();
-  const watcher = await bus.pool.watch();
-  void (async () => {
-    for await (const e of watcher) {
-      if (e.operation === 'PUT') {
-        const entry = JSON.parse(new TextDecoder().decode(e.value)) as PoolEntry;
-        pool.set(entry.questionId, entry);
-        if (refreshing.has(entry.questionId) && refreshing.get(entry.questionId) !== entry.generation) refreshing.delete(entry.questionId);
-      } else {
-        for (const [id] of [...pool].filter(([, v]) => Buffer.from(v.questionId).toString('base64url') === e.key)) {
-          pool.delete(id);
-          refreshing.delete(id);
-        }
-      }
-    }
-  })();
+  watchPool(ctx, ({ questionId, entry }) => {
+    if (entry) pool.set(questionId, entry);
+    else pool.delete(questionId);
+    if (refreshing.has(questionId) && refreshing.get(questionId) !== entry?.generation) refreshing.delete(questionId);
+  });
 
   const refresh = async (d: RefreshDecision) => {
     for (const id of d.questionIds.length ? d.questionIds : [...pool.keys()]) refreshing.set(id, pool.get(id)?.generation ?? -1);
@@ -55,7 +46,7 @@ export async function runControllerActor(ctx: ActorContext): Promise<Promise<voi
       concatMap((m) =>
         from(
           (async () => {
-            const rec = decode(m.data, 'metrics.record');
+            const rec = decodeOn(m, 'metrics.record', bus.names);
             if (!rec.ok) return quarantine(ctx, m.subject, m.data, rec.reason);
             if (!config.refresh.enabled) return; // the ablation without refresh: watch, never act
             const signal = refreshSignal(rec.value);
@@ -71,5 +62,5 @@ export async function runControllerActor(ctx: ActorContext): Promise<Promise<voi
     ),
   );
   announceReady(ctx, { refresh: config.refresh });
-  return done.then(() => watcher.stop());
+  return done.then(() => undefined);
 }

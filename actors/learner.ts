@@ -17,7 +17,7 @@ import { parseEntryGroup } from '../src/selector/step.ts';
 import { rolloutRequest } from '../src/run/requests.ts';
 import { mulberry32 } from '../src/tasks/rng.ts';
 import { varianceRecords, type StepGroups, type VarianceRecord } from '../streams/variance.ts';
-import { announceReady, count, durably, publishMetrics, type ActorContext } from './context.ts';
+import { announceReady, count, durably, publishMetrics, watchPool, type ActorContext } from './context.ts';
 
 /** Object-store name of the learner's resumable checkpoint (weights + Adam state + counters). */
 export const CHECKPOINT_OBJECT = 'checkpoint/latest';
@@ -59,14 +59,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   await publishWeights(place, version, step, await serializeCheckpoint(policy));
 
   // A live mirror of the pool.
-  const pool = new Map<string, PoolEntry>();
-  const watcher = await bus.pool.watch();
-  void (async () => {
-    for await (const e of watcher) {
-      if (e.operation === 'PUT') pool.set(e.key, JSON.parse(new TextDecoder().decode(e.value)) as PoolEntry);
-      else pool.delete(e.key);
-    }
-  })();
+  const pool = watchPool(ctx);
 
   // Results arrive into a map by request id; the step loop waits for its own ids.
   const arrived = new Map<string, Arrived>();
@@ -267,7 +260,6 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
     await checkpoint();
     publishMetrics(ctx, 'learner.done', step, { step, version });
     ctx.log.info({ step, version }, 'learner finished');
-    watcher.stop();
     variance$.complete();
   });
 }

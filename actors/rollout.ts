@@ -1,24 +1,30 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { bufferTime, concatMap, filter, from, merge, takeUntil, lastValueFrom, defaultIfEmpty } from 'rxjs';
+import { bufferTime, concatMap, defaultIfEmpty, filter, finalize, from, lastValueFrom, merge, takeUntil, tap } from 'rxjs';
 import { decodeOrDeadLetter, type Decoded } from '../src/bus/decode-or-dead-letter.ts';
 import { consume$, subscribe$ } from '../src/bus/observable.ts';
 import { publishJs } from '../src/bus/publish.ts';
 import { withTimeout } from '../src/bus/retry.ts';
-import { fetchWeights, latestWeights, type WeightsPlace } from '../src/bus/weights.ts';
+import { announcementProblem, fetchWeights, latestWeights, type WeightsPlace } from '../src/bus/weights.ts';
+import { InProgress } from '../src/bus/working.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { RolloutRequest, RolloutResult } from '../src/protocol/messages.ts';
 import { ROLLOUT_KINDS } from '../src/protocol/subjects.ts';
 import { resolveEngine, type RolloutEngine } from '../src/rollout/index.ts';
 import { scoreContinuation } from '../src/rollout/score.ts';
-import { announceReady, count, durably, quarantine, type ActorContext } from './context.ts';
+import { byMinVersion, shouldLoad, type HeldWeights } from '../src/rollout/versions.ts';
+import { announceReady, count, deadLetterSink, durably, quarantine, type ActorContext } from './context.ts';
 import { decode } from '../src/protocol/codec.ts';
 
 type Request = Decoded<JsMsg, RolloutRequest>;
 
+/** How long a request below the held policy version is given back for, before another try. */
+const BELOW_VERSION_RETRY_MS = 5_000;
+
 /**
  * The rollout actor: takes rollout requests of every kind from the work queue, generates with its
  * engine (the tfjs policy by default), scores with the task's verifier, publishes each result
- * (deduplicated by request id), then acks. Follows the learner's weights announcements.
+ * (deduplicated by request id), then acks. Follows the learner's weights announcements. Never
+ * answers a request with weights older than its `minPolicyVersion`: those are nak'ed with a delay.
  */
 export async function runRolloutActor(ctx: ActorContext, options: { engine?: string } = {}): Promise<Promise<void>> {
   const { bus, config } = ctx;
@@ -28,65 +34,97 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
   const sync = weightsFollower(ctx, engine, place);
   await sync(0);
 
+  // An announcement only says "look again": what is loaded is the state KV's latest, checked.
+  // One that names weights the store does not hold is quarantined (a forged one, usually).
   subscribe$(ctx.nc, bus.names.subjects.weightsAnnounce)
     .pipe(
-      concatMap((m) => {
-        const a = decode(m.data, 'weights.announcement');
-        return from(a.ok ? sync(0) : quarantine(ctx, m.subject, m.data, a.reason));
-      }),
+      concatMap((m) =>
+        from(
+          (async () => {
+            const a = decode(m.data, 'weights.announcement');
+            const problem = a.ok ? await announcementProblem(place, a.value) : a.reason;
+            return problem ? quarantine(ctx, m.subject, m.data, a.ok ? `weights announcement v${a.value.version}: ${problem}` : problem) : sync(0);
+          })().catch((e) => ctx.log.warn({ err: e }, 'weights announcement not checked (the store did not answer)')),
+        ),
+      ),
       takeUntil(ctx.stopping$),
     )
     .subscribe({ error: (e) => ctx.log.error({ err: e }, 'weights subscription failed') });
 
   const consumers = await Promise.all(ROLLOUT_KINDS.map((kind) => bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout(kind))));
-  const sink = { js: bus.js, run: ctx.run, actor: ctx.actorId, counter: ctx.deadLetters };
+  // Every request taken is kept alive with in-progress acks until it is acked or given back: a
+  // request waiting behind a slow batch, or for weights, would otherwise be redelivered (and use
+  // up its deliveries: under load, probes were dead-lettered after max_deliver).
+  const taken = new InProgress<JsMsg>((config.rollout.ackWaitSeconds * 1000) / 3);
+  // Requests of another run, of the wrong kind for their subject, or invalid are dead-lettered here.
   const pipeline = merge(...consumers.map((c) => consume$(c, { maxMessages: config.rollout.concurrency, expiresMs: 5_000 }))).pipe(
     takeUntil(ctx.stopping$),
-    decodeOrDeadLetter('rollout.request', sink),
+    decodeOrDeadLetter('rollout.request', deadLetterSink(ctx)),
+    tap(({ msg }) => taken.hold(msg)),
     // Requests that arrive together are sampled as one batch: wide batches keep the matmuls efficient.
     bufferTime(5, null, config.rollout.concurrency),
     filter((batch) => batch.length > 0),
-    concatMap((batch) => from(serveBatch(ctx, engine, sync, batch))),
+    concatMap((batch) => from(serveBatch(ctx, engine, sync, batch, taken).finally(() => batch.forEach(({ msg }) => taken.release(msg))))),
     defaultIfEmpty(undefined),
+    finalize(() => taken.stop()),
   );
   const done = lastValueFrom(pipeline);
   announceReady(ctx, { engine: engine.name, policyVersion: engine.policyVersion });
   return done.then(() => engine.close());
 }
 
-/** Loads newer announced weights into the engine, one load at a time; waits for `minVersion` when asked. */
+/**
+ * Loads the state KV's latest weights into the engine when they move it forward (see
+ * `shouldLoad`), one load at a time; with `minVersion`, keeps looking until the engine holds
+ * at least that version, the wait runs out, or the actor stops.
+ */
 function weightsFollower(ctx: ActorContext, engine: RolloutEngine, place: WeightsPlace): (minVersion: number) => Promise<void> {
   let chain = Promise.resolve();
+  let held: HeldWeights = { version: engine.policyVersion };
+  let refused = '';
   const loadLatest = async () => {
     // Bounded: a fetch caught by a broker restart can stay pending for good, and every request
     // this actor serves waits on it.
     const latest = await withTimeout(latestWeights(place), 10_000);
-    if (!latest?.ok || latest.value.version <= engine.policyVersion) return;
+    if (latest && !latest.ok && latest.reason !== refused) {
+      count(ctx, 'weightsRefused');
+      ctx.log.warn({ reason: latest.reason }, 'latest weights announcement refused');
+    }
+    refused = latest && !latest.ok ? latest.reason : '';
+    if (!latest?.ok || !shouldLoad(held, latest.value)) return;
     const bytes = await withTimeout(fetchWeights(place, latest.value), 30_000);
     await engine.loadWeights(bytes, latest.value.version);
+    held = { version: latest.value.version, sha256: latest.value.sha256 };
     ctx.policyVersion = engine.policyVersion;
     count(ctx, 'weightLoads');
   };
+  // Two ack waits (60 s by default): in-progress acks keep the batch's requests meanwhile.
+  const waitMs = 2 * ctx.config.rollout.ackWaitSeconds * 1000;
   return async (minVersion) => {
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + waitMs;
     do {
       chain = chain.then(loadLatest, loadLatest);
       await chain.catch((e) => ctx.log.warn({ err: e }, 'weights load failed'));
-      if (engine.policyVersion >= minVersion) return;
+      if (engine.policyVersion >= minVersion || ctx.stopRequested) return;
       await new Promise((r) => setTimeout(r, 200));
     } while (Date.now() < deadline);
   };
 }
 
-async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: number) => Promise<void>, batch: Request[]): Promise<void> {
-  const foreign = batch.filter((b) => b.value.run !== ctx.run);
-  for (const f of foreign) f.msg.term(); // another run's request on our subject: never ours to answer
-  const requests = batch.filter((b) => b.value.run === ctx.run);
-  if (!requests.length) return;
-  ctx.inFlight = requests.length;
+async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: number) => Promise<void>, batch: Request[], taken: InProgress<JsMsg>): Promise<void> {
+  ctx.inFlight = batch.length;
   try {
-    const minVersion = Math.max(...requests.map((r) => r.value.minPolicyVersion));
+    const minVersion = Math.max(...batch.map((r) => r.value.minPolicyVersion));
     if (engine.policyVersion < minVersion) await sync(minVersion);
+    const { ready: requests, early } = byMinVersion(batch, engine.policyVersion);
+    if (early.length) {
+      // Never answered with older weights: given back, to this or an actor that holds newer ones.
+      for (const { msg } of early) msg.nak(BELOW_VERSION_RETRY_MS);
+      count(ctx, 'belowMinPolicyVersion', early.length);
+      ctx.log.warn({ held: engine.policyVersion, wanted: minVersion, requests: early.length }, 'requests want newer weights than this actor could load; given back');
+    }
+    if (!requests.length) return;
+    taken.touch(); // generation is synchronous: the in-progress timer stays silent until it ends
     const started = performance.now();
     const generated = await engine.generate(
       requests.map(({ value: r }) => ({ prompt: r.prompt, n: r.n, temperature: r.sampling.temperature, topP: r.sampling.topP, maxTokens: r.sampling.maxTokens, seed: r.sampling.seed, stopToken: ctx.task.tokenizer.eos })),
@@ -119,7 +157,7 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
   } catch (error) {
     ctx.log.error({ err: error }, 'rollout batch failed; returning it to the queue');
     count(ctx, 'failedBatches');
-    for (const { msg } of requests) msg.nak(1_000);
+    for (const { msg } of batch) msg.nak(1_000); // those acked already ignore it
   } finally {
     ctx.inFlight = 0;
   }

@@ -13,18 +13,15 @@ import { poolKey, rolloutRequest } from '../src/run/requests.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
 import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, sweepTarget, topUp } from '../src/selector/step.ts';
 import { hashString } from '../src/tasks/rng.ts';
-import { announceReady, count, durably, finishBeforeStop, publishMetrics, quarantine, type ActorContext } from './context.ts';
+import { announceReady, count, deadLetterSink, durably, finishBeforeStop, publishMetrics, quarantine, type ActorContext } from './context.ts';
+import { putPoolEntry, readPoolEntries } from '../src/bus/pool.ts';
+import { readCounter } from '../src/bus/state.ts';
 
 const CURSOR_KEY = 'selector.cursor';
 
-/** Every pool entry in the KV bucket (a restarted selector continues from them). */
-export async function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
-  const entries: PoolEntry[] = [];
-  for await (const key of await ctx.bus.pool.keys()) {
-    const e = await ctx.bus.pool.get(key);
-    if (e?.operation === 'PUT') entries.push(JSON.parse(new TextDecoder().decode(e.value)) as PoolEntry);
-  }
-  return entries;
+/** Every valid pool entry in the KV bucket (a restarted selector continues from them); bad ones are dead-lettered. */
+export function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
+  return readPoolEntries(ctx.bus.pool, deadLetterSink(ctx));
 }
 
 /**
@@ -35,14 +32,14 @@ export async function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
 export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>> {
   const { bus, config, task } = ctx;
   const settings: SelectorSettings = { ...config.selector, questionSeed: hashString(ctx.run) };
-  const cursor = await bus.state.get(CURSOR_KEY);
+  const cursor = await readCounter(bus.state, CURSOR_KEY, deadLetterSink(ctx));
   // The lag over as many training groups as the learner's window holds prefix groups.
   const lagGroups = config.learner.lagSteps * prefixSlotsPerStep(config.learner);
-  const state: SelectorState = initialSelectorState(await readPool(ctx), cursor?.operation === 'PUT' ? Number(new TextDecoder().decode(cursor.value)) : 0, lagGroups);
+  const state: SelectorState = initialSelectorState(await readPool(ctx), cursor ?? 0, lagGroups);
   const seen = new SeenSet(65_536);
   let policyVersion = 0;
   const refreshVersion = async () => {
-    const latest = await latestWeights({ names: bus.names, state: bus.state }).catch(() => undefined);
+    const latest = await latestWeights({ names: bus.names, state: bus.state, store: bus.weights }).catch(() => undefined);
     if (latest?.ok) policyVersion = Math.max(policyVersion, latest.value.version);
     ctx.policyVersion = policyVersion;
   };
@@ -59,7 +56,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
         count(ctx, 'sent');
         count(ctx, `sent.${r.kind}`);
       } else if (o.type === 'pool-put') {
-        await durably(ctx, 'pool put', () => bus.pool.put(poolKey(o.entry.questionId), JSON.stringify(o.entry)));
+        await durably(ctx, 'pool put', () => putPoolEntry(bus.pool, o.entry));
       } else {
         await durably(ctx, 'pool delete', () => bus.pool.delete(poolKey(o.questionId)));
         ctx.log.info({ questionId: o.questionId, reason: o.reason }, 'pool entry retired');

@@ -4,6 +4,7 @@ import type { RawMsg } from '../../src/bus/decode-or-dead-letter.ts';
 import type { Logger } from 'pino';
 import { decode } from '../../src/protocol/codec.ts';
 import type { MetricsRecord } from '../../src/protocol/index.ts';
+import { metricNameOf } from '../../src/protocol/subject-check.ts';
 
 /** Why an observer ended: a signal or a closed output (code 0), or its source failing (code 1). */
 export interface ObserverEnd {
@@ -27,10 +28,12 @@ export function observeMetrics(source: Observable<RawMsg>, log: Logger, on: { re
   const subscription = source.subscribe({
     next: (m) => {
       const r = decode(m.data, 'metrics.record');
-      if (r.ok) return on.record(r.value);
-      malformed.count(r.code);
+      // A record claiming another metric than its subject's is as untrustworthy as a malformed one.
+      if (r.ok && metricNameOf(m.subject) === r.value.name) return on.record(r.value);
+      malformed.count(r.ok ? 'subject' : r.code);
+      const reason = r.ok ? `metrics.record named ${JSON.stringify(r.value.name)} on subject ${m.subject}` : r.reason;
       // The first one is news; the rest are in the count.
-      log[malformed.total === 1 ? 'warn' : 'debug']({ subject: m.subject, reason: r.reason }, 'malformed metrics record skipped');
+      log[malformed.total === 1 ? 'warn' : 'debug']({ subject: m.subject, reason }, 'malformed metrics record skipped');
       on.malformed?.();
     },
     error: (e: unknown) => finish({ code: 1, reason: `metrics subscription failed: ${(e as Error).message ?? e}` }),

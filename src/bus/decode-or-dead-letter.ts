@@ -7,7 +7,9 @@ import type { JetStreamClient } from '@nats-io/jetstream';
 import { EMPTY, from, mergeMap, of, type OperatorFunction } from 'rxjs';
 import { decode } from '../protocol/codec.ts';
 import { DEFAULT_LIMITS, type Limits, type MessageByType, type MessageType } from '../protocol/messages.ts';
-import { deadLetter, type DeadLetterCounter } from './dead-letter.ts';
+import { subjectMismatch } from '../protocol/subject-check.ts';
+import { runNames } from '../protocol/subjects.ts';
+import { deadLetter, type DeadLetterCounter, type DeadLetterInput } from './dead-letter.ts';
 
 /** A raw message as both core NATS and JetStream deliver it; JetStream ones can be acked. */
 export interface RawMsg {
@@ -35,15 +37,19 @@ export interface DeadLetterSink {
   readonly limits?: Limits;
   /** Told when a dead letter could not be published (the original is then nak'ed, not lost). */
   readonly onError?: (err: unknown, msg: RawMsg) => void;
+  /** Told of each dead letter counted, with how many of its cause there have been (for logs). */
+  readonly onCounted?: (cause: string, n: number, reason: string) => void;
+  /** Told when a watch (of the pool bucket) failed and is about to be reopened. */
+  readonly onWatchError?: (err: unknown) => void;
   /** Delay before a nak'ed original is redelivered, ms. */
   readonly retryDelayMs?: number;
 }
 
 /**
- * Decodes each message as `type`. Valid ones are emitted as `{ msg, value }` (not acked: ack
- * after processing). Invalid ones are published to the dead subject and then acked; if that
- * publish fails they are nak'ed instead, to be tried again on redelivery. Never errors for a
- * bad message.
+ * Decodes each message as `type` and checks it belongs on its subject (run, kind, metric name:
+ * see `subjectMismatch`). Valid ones are emitted as `{ msg, value }` (not acked: ack after
+ * processing). Invalid ones are published to the dead subject and then acked; if that publish
+ * fails they are nak'ed instead, to be tried again on redelivery. Never errors for a bad message.
  *
  * @example
  * consume$(consumer).pipe(decodeOrDeadLetter('rollout.request', { js, run, actor: 'rollout-1', counter }))
@@ -53,12 +59,13 @@ export function decodeOrDeadLetter<T extends MessageType, M extends RawMsg>(
   sink: DeadLetterSink,
 ): OperatorFunction<M, Decoded<M, MessageByType[T]>> {
   const limits = sink.limits ?? DEFAULT_LIMITS;
+  const names = runNames(sink.run);
   return mergeMap((msg: M) => {
     const r = decode(msg.data, type, limits);
-    if (r.ok) return of({ msg, value: r.value });
-    const input = { reason: r.reason, cause: r.code, subject: msg.subject, raw: msg.data, actor: sink.actor, seq: msg.seq };
+    const wrong = r.ok ? subjectMismatch(r.value, msg.subject, names) : { cause: r.code, reason: r.reason };
+    if (r.ok && !wrong) return of({ msg, value: r.value });
     return from(
-      deadLetter(sink.js, sink.run, input, { counter: sink.counter, limits }).then(
+      toDeadLetters(sink, { ...wrong!, subject: msg.subject, raw: msg.data, seq: msg.seq }).then(
         () => msg.ack?.(),
         (err: unknown) => {
           msg.nak?.(sink.retryDelayMs ?? 1_000);
@@ -67,4 +74,10 @@ export function decodeOrDeadLetter<T extends MessageType, M extends RawMsg>(
       ),
     ).pipe(mergeMap(() => EMPTY));
   });
+}
+
+/** Publishes `input` as a dead letter of `sink`'s run and actor, counted in its counter (and told to `onCounted`). */
+export function toDeadLetters(sink: DeadLetterSink, input: Omit<DeadLetterInput, 'actor'>) {
+  const onCounted = sink.onCounted && ((cause: string, n: number) => sink.onCounted!(cause, n, input.reason));
+  return deadLetter(sink.js, sink.run, { ...input, actor: sink.actor }, { counter: sink.counter, limits: sink.limits, onCounted });
 }

@@ -18,6 +18,8 @@ export interface Exhausted {
   readonly consumer: string;
   readonly seq: number;
   readonly deliveries: number;
+  /** False when another watcher had dead-lettered it already (several may run). */
+  readonly stored: boolean;
 }
 
 /** What the watcher needs. */
@@ -49,34 +51,47 @@ export function deadLetterExhausted$(w: ExhaustedWatch): Observable<Exhausted> {
   const subject = '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.*.*';
   return subscribe$(w.nc, subject).pipe(
     mergeMap((msg) => {
-      const a = msg.json<MaxDeliverAdvisory>();
-      if (!streams.includes(a.stream)) return EMPTY;
+      const a = advisory(msg.data);
+      if (!a || !streams.includes(a.stream)) return EMPTY;
       return from(moveToDead(w, a)).pipe(catchError(() => EMPTY));
     }),
   );
 }
 
+// The advisory in `data`, or undefined when it is not one (anyone may publish on the subject).
+function advisory(data: Uint8Array): MaxDeliverAdvisory | undefined {
+  try {
+    const a = JSON.parse(new TextDecoder().decode(data)) as Partial<MaxDeliverAdvisory> | null;
+    const ok = typeof a?.stream === 'string' && typeof a.consumer === 'string' && Number.isSafeInteger(a.stream_seq) && Number.isSafeInteger(a.deliveries);
+    return ok ? (a as MaxDeliverAdvisory) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function moveToDead(w: ExhaustedWatch, a: MaxDeliverAdvisory): Promise<Exhausted> {
-  const stored = await w.jsm.streams.getMessage(a.stream, { seq: a.stream_seq });
-  if (stored) {
-    await deadLetter(
+  const original = await w.jsm.streams.getMessage(a.stream, { seq: a.stream_seq });
+  let stored = false;
+  if (original) {
+    const ack = await deadLetter(
       w.js,
       w.names.run,
       {
         reason: `not acked after ${a.deliveries} deliveries to consumer ${a.consumer} (max_deliver)`,
         cause: 'max_deliver',
-        subject: stored.subject,
-        raw: stored.data,
+        subject: original.subject,
+        raw: original.data,
         actor: w.actor,
         seq: a.stream_seq,
       },
       { counter: w.counter },
     );
+    stored = !ack.duplicate;
     // A work-queue message would block nothing but would never leave; a result may still be
     // wanted by the stream's other consumers, so it stays.
     if (a.stream === w.names.streams.requests) {
       await w.jsm.streams.deleteMessage(a.stream, a.stream_seq).catch(() => false);
     }
   }
-  return { stream: a.stream, consumer: a.consumer, seq: a.stream_seq, deliveries: a.deliveries };
+  return { stream: a.stream, consumer: a.consumer, seq: a.stream_seq, deliveries: a.deliveries, stored };
 }

@@ -24,12 +24,13 @@ export {
   type RunBus,
   type SetupOptions,
 } from './setup.ts';
-export { consume$, subscribe$, type Consume$Options } from './observable.ts';
+export { consume$, kvWatch$, subscribe$, type Consume$Options } from './observable.ts';
 export { metrics$, type Metrics$Options } from './metrics.ts';
 export { publishCore, publishJs, type PublishJsOptions } from './publish.ts';
-export { DeadLetterCounter, deadLetter, type DeadLetterInput } from './dead-letter.ts';
-export { decodeOrDeadLetter, type DeadLetterSink, type Decoded, type RawMsg } from './decode-or-dead-letter.ts';
+export { DEAD_LETTER_COPY_BYTES, DeadLetterCounter, deadLetter, deadLetterId, deadLetterSecret, type DeadLetterInput } from './dead-letter.ts';
+export { decodeOrDeadLetter, toDeadLetters, type DeadLetterSink, type Decoded, type RawMsg } from './decode-or-dead-letter.ts';
+export { poolChanges$, putPoolEntry, readPoolEntries, type PoolChange } from './pool.ts';
 export { deadLetterExhausted$, type Exhausted, type ExhaustedWatch } from './exhausted.ts';
 export { SeenSet, skipDuplicates } from './idempotency.ts';
-export { fetchWeights, latestWeights, publishWeights, sha256Hex, type WeightsPlace } from './weights.ts';
+export { announcementProblem, fetchWeights, latestWeights, publishWeights, sha256Hex, type WeightsPlace } from './weights.ts';
 export { findNatsServer, freePort, NatsServer, type NatsServerOptions } from './nats-server.ts';

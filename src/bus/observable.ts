@@ -10,6 +10,7 @@
  * mid-message loses nothing, and handlers must tolerate seeing a message twice.
  */
 import type { Consumer, ConsumeMessages, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { KV, KvEntry } from '@nats-io/kv';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { Observable } from 'rxjs';
 
@@ -97,5 +98,26 @@ export function subscribe$(nc: NatsConnection, subject: string, options: { queue
     // The subscription also ends on its own when the connection closes or drains.
     void sub.closed.then((err) => (err ? subscriber.error(err) : subscriber.complete()));
     return () => sub.unsubscribe();
+  });
+}
+
+/** The updates of every key of `kv` (current values first), until unsubscribed; stops the watcher on teardown. */
+export function kvWatch$(kv: KV): Observable<KvEntry> {
+  return new Observable<KvEntry>((subscriber) => {
+    let stopped = false;
+    let stop: (() => void) | undefined;
+    (async () => {
+      const watcher = await kv.watch();
+      stop = () => watcher.stop();
+      if (stopped) return stop();
+      for await (const e of watcher) subscriber.next(e);
+      if (!stopped) subscriber.complete();
+    })().catch((err: unknown) => {
+      if (!stopped) subscriber.error(err);
+    });
+    return () => {
+      stopped = true;
+      stop?.();
+    };
   });
 }

@@ -2,7 +2,9 @@
  * How policy weights travel: the bytes go to the run's object store under `weights/v<version>`,
  * then a `WeightsAnnouncement` is written to the state KV (key `weights.latest`, so an actor that
  * starts late finds the current policy) and published on `saturn.<run>.weights.announce` (so
- * running actors hear of it at once). Readers check size and SHA-256 before trusting the bytes.
+ * running actors hear of it at once). Readers trust an announcement only when it names its own
+ * version's object and that object is in the store with the announced size and SHA-256: a forged
+ * "version 1,000,000" pointing at another version's bytes would otherwise be adopted for good.
  */
 import { createHash } from 'node:crypto';
 import type { KV } from '@nats-io/kv';
@@ -50,21 +52,49 @@ export async function publishWeights(
   return announcement;
 }
 
-/** The latest announcement in the state KV, or undefined when no weights were published yet. */
-export async function latestWeights(place: Pick<WeightsPlace, 'names' | 'state'>): Promise<DecodeResult<WeightsAnnouncement> | undefined> {
+/**
+ * The latest announcement in the state KV, or undefined when no weights were published yet. An
+ * announcement that fails to decode, or that {@link announcementProblem} finds fault with, comes
+ * back as `{ ok: false, reason }`.
+ */
+export async function latestWeights(place: Pick<WeightsPlace, 'names' | 'state' | 'store'>): Promise<DecodeResult<WeightsAnnouncement> | undefined> {
   const entry = await place.state.get(place.names.stateKeys.latestWeights);
   if (!entry || entry.operation !== 'PUT') return undefined;
-  return decode(entry.value, 'weights.announcement');
+  const a = decode(entry.value, 'weights.announcement');
+  if (!a.ok) return a;
+  const problem = await announcementProblem(place, a.value);
+  return problem ? { ok: false, code: 'invalid', reason: `weights announcement v${a.value.version}: ${problem}` } : a;
 }
 
 /**
- * The bytes `announcement` points to, checked against its size and SHA-256. Throws
- * {@link WeightsFetchError} when the object is missing or does not match.
+ * Why `a` is not to be trusted, or undefined: its object name must be its own version's
+ * (`weights/v<version>`), and that object must be in the store with the announced size and
+ * SHA-256 (the store's own digest, so nothing is downloaded to check).
+ */
+export async function announcementProblem(place: Pick<WeightsPlace, 'names' | 'store'>, a: WeightsAnnouncement): Promise<string | undefined> {
+  const own = place.names.objects.weights(a.version);
+  if (a.objectName !== own) return `names object ${a.objectName}, not its version's ${own}`;
+  const info = await place.store.info(own);
+  if (!info || info.deleted) return `${own} is not in the object store`;
+  if (info.size !== a.bytes) return `${own} has ${info.size} bytes, announced ${a.bytes}`;
+  const digest = Buffer.from(info.digest.replace(/^SHA-256=/i, ''), 'base64').toString('hex');
+  if (digest !== a.sha256) return `${own} has sha256 ${digest}, announced ${a.sha256}`;
+  return undefined;
+}
+
+/**
+ * The bytes `announcement` points to, checked against its size and SHA-256, after checking it
+ * names its own version's object. Throws {@link WeightsFetchError} when the object is missing or
+ * does not match.
  */
 export async function fetchWeights(
-  place: Pick<WeightsPlace, 'store'>,
+  place: Pick<WeightsPlace, 'names' | 'store'>,
   announcement: WeightsAnnouncement,
 ): Promise<Uint8Array> {
+  const own = place.names.objects.weights(announcement.version);
+  if (announcement.objectName !== own) {
+    throw new WeightsFetchError(announcement.objectName, `is not version ${announcement.version}'s object ${own}`);
+  }
   const bytes = await place.store.getBlob(announcement.objectName);
   if (!bytes) {
     throw new WeightsFetchError(announcement.objectName, 'not found in the object store');

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { ConfigError, SaturnError } from '../errors.ts';
 import { AdamW, adamWConfig, type AdamWConfig } from './adamw.ts';
@@ -7,9 +8,12 @@ import { paramSpecs } from './params.ts';
 import { Policy } from './policy.ts';
 
 // Layout: 8-byte magic, u32 format version, u32 header length, JSON header, zero padding to a
-// multiple of 4, then every tensor's float32 values in the order the header lists them.
+// multiple of 4, then every tensor's float32 values in the order the header lists them; from
+// format 2 on, the SHA-256 of everything before it as a 32-byte trailer. Format 1 (no trailer)
+// still loads, unchecked: checkpoints written before the trailer existed.
 const MAGIC = 'SATURNCK';
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+const CHECKSUM_BYTES = 32;
 
 /** What a checkpoint says about itself besides tensors: free-form run counters and provenance. */
 export type CheckpointMeta = Record<string, unknown>;
@@ -41,8 +45,8 @@ export async function serializeCheckpoint(policy: Policy, optimizer?: AdamW, met
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align4(16 + json.length);
-  const total = dataStart + tensors.reduce((n, [, t]) => n + t.size * 4, 0);
-  const out = new Uint8Array(total);
+  const dataEnd = dataStart + tensors.reduce((n, [, t]) => n + t.size * 4, 0);
+  const out = new Uint8Array(dataEnd + CHECKSUM_BYTES);
   const view = new DataView(out.buffer);
   out.set(new TextEncoder().encode(MAGIC), 0);
   view.setUint32(8, FORMAT_VERSION, true);
@@ -54,7 +58,12 @@ export async function serializeCheckpoint(policy: Policy, optimizer?: AdamW, met
     out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
     offset += values.byteLength;
   }
+  out.set(sha256(out.subarray(0, dataEnd)), dataEnd);
   return out;
+}
+
+function sha256(bytes: Uint8Array): Uint8Array {
+  return createHash('sha256').update(bytes).digest();
 }
 
 /** A loaded checkpoint; `optimizer` is present when the checkpoint holds optimiser state. */
@@ -76,7 +85,14 @@ export function loadCheckpoint(bytes: Uint8Array, options: { expect?: PolicyConf
   if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) fail('not a saturn checkpoint (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== FORMAT_VERSION) fail(`format version ${version} is not supported (expected ${FORMAT_VERSION})`);
+  if (version !== FORMAT_VERSION && version !== 1) fail(`format version ${version} is not supported (expected 1 or ${FORMAT_VERSION})`);
+  if (version >= 2) {
+    // Checked before anything is parsed: a flipped bit in a tensor would otherwise load silently.
+    if (bytes.length < 16 + CHECKSUM_BYTES) fail('truncated (no room for its checksum)');
+    const end = bytes.length - CHECKSUM_BYTES;
+    if (Buffer.compare(sha256(bytes.subarray(0, end)), bytes.subarray(end)) !== 0) fail('checksum mismatch: the file is corrupt or truncated (its SHA-256 trailer does not match its contents)');
+    bytes = bytes.subarray(0, end);
+  }
   const headerLength = view.getUint32(12, true);
   if (16 + headerLength > bytes.length) fail('truncated header');
   let header: Header;

@@ -1,4 +1,6 @@
 import { inBand, wilsonInterval } from '../prefix/index.ts';
+import { decode, encode, type DecodeResult } from '../protocol/codec.ts';
+import { envelope } from '../protocol/envelope.ts';
 
 /** One observation of a prefix: a group of rollouts continued from it and how many were correct. */
 export interface Observation {
@@ -94,4 +96,23 @@ export function countInBand(entries: Iterable<PoolEntry>, band: readonly [number
   let n = 0;
   for (const e of entries) if (inBand(predictedPHat(e, shift), band)) n++;
   return n;
+}
+
+/**
+ * The bytes the pool bucket stores for `entry`: a `pool.entry` message (msgpack, with the
+ * protocol's envelope), validated like every message before it leaves.
+ */
+export function encodePoolEntry(entry: PoolEntry, now: () => number = Date.now): Uint8Array {
+  return encode({ ...entry, ...envelope('pool.entry', undefined, now) });
+}
+
+/**
+ * The entry in bytes read from the pool bucket, or why there is none (never throws). The
+ * envelope is checked and then left out: callers see a plain {@link PoolEntry}.
+ */
+export function decodePoolEntry(bytes: Uint8Array): DecodeResult<PoolEntry> {
+  const r = decode(bytes, 'pool.entry');
+  if (!r.ok) return r;
+  const { v: _v, type: _type, id: _id, ts: _ts, ...entry } = r.value;
+  return { ok: true, value: entry };
 }

@@ -97,12 +97,18 @@ export function int32Array(value: unknown, path: string, max: number): Int32Arra
   return value;
 }
 
-/** A Float32Array of at most `max` elements (msgpackr typed-array extension, code 7). */
+/**
+ * A Float32Array of at most `max` elements (msgpackr typed-array extension, code 7), every one
+ * finite: a NaN or ±Infinity that passed here would reach arithmetic that trusts it (a learner's
+ * importance ratios), so it stops at the edge with the element's index.
+ */
 export function float32Array(value: unknown, path: string, max: number): Float32Array {
   if (!(value instanceof Float32Array)) {
     throw new ValidationError(path, 'a Float32Array', describe(value));
   }
   if (value.length > max) throw new ValidationError(path, `at most ${max} elements`, describe(value));
+  const bad = value.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new ValidationError(at(path, bad), 'a finite number', describe(value[bad]));
   return value;
 }
 

@@ -30,6 +30,7 @@ export {
   type MessageByType,
   type MessageType,
   type MetricsRecord,
+  type PoolEntryMessage,
   type RolloutRequest,
   type RolloutResult,
   type Sample,
@@ -37,5 +38,6 @@ export {
   type WeightsAnnouncement,
 } from './messages.ts';
 export { isMessageType, validateMessage } from './validate.ts';
+export { metricNameOf, subjectMismatch } from './subject-check.ts';
 export { decode, encode, type DecodeFailureCode, type DecodeResult } from './codec.ts';
 export { envelope } from './envelope.ts';

@@ -3,6 +3,7 @@
  * docs/protocol.md for the bytes) carrying the common {@link Envelope} plus its own fields.
  * Types only: runtime checks live in `validate.ts`, and nothing here knows about NATS.
  */
+import type { PoolEntry } from '../pool/entry.ts';
 import type { ControlCommand, RolloutKind } from './subjects.ts';
 
 /** The `type` tag of every message, by message. */
@@ -15,6 +16,7 @@ export const MESSAGE_TYPES = {
   metricsRecord: 'metrics.record',
   controlRequest: 'control.request',
   controlReply: 'control.reply',
+  poolEntry: 'pool.entry',
 } as const;
 export type MessageType = (typeof MESSAGE_TYPES)[keyof typeof MESSAGE_TYPES];
 
@@ -163,8 +165,12 @@ export interface DeadLetter extends Envelope<'dead.letter'> {
   readonly reason: string;
   /** Subject the message arrived on. */
   readonly subject: string;
-  /** The message's bytes as received (truncated to `maxRawBytes`). */
+  /** The message's bytes as received, or their first bytes when it was too big to copy whole. */
   readonly raw: Uint8Array;
+  /** Size of the message as received, bytes (`raw` is all of it when the two agree). */
+  readonly rawBytes?: number;
+  /** SHA-256 of the whole message as received, 64 lowercase hex digits. */
+  readonly rawSha256?: string;
   /** When it was received (ms epoch). */
   readonly receivedAt: number;
   /** Id of the actor that rejected it. */
@@ -204,6 +210,12 @@ export interface ControlReply extends Envelope<'control.reply'> {
   readonly data?: Readonly<Record<string, ControlValue>>;
 }
 
+/**
+ * A prefix-pool entry as stored in the pool KV bucket (key: base64url of `questionId`): the
+ * selector's {@link PoolEntry} in an envelope, so every reader checks it like a message.
+ */
+export interface PoolEntryMessage extends Envelope<'pool.entry'>, PoolEntry {}
+
 /** Every message, by its `type` tag. */
 export interface MessageByType {
   'rollout.request': RolloutRequest;
@@ -214,6 +226,7 @@ export interface MessageByType {
   'metrics.record': MetricsRecord;
   'control.request': ControlRequest;
   'control.reply': ControlReply;
+  'pool.entry': PoolEntryMessage;
 }
 
 /** Any protocol message. */

@@ -112,6 +112,8 @@ export interface RunNames {
     heartbeat(actorId: string): string;
     /** How many questions of its stream the selector has drawn (a decimal string). */
     readonly selectorCursor: string;
+    /** Random bytes made once per run: the key dead-letter ids are derived with (see `deadLetterId`). */
+    readonly deadLetterSecret: string;
   };
   /** Object names in the weights store. */
   readonly objects: {
@@ -162,6 +164,7 @@ export function runNames(run: string): RunNames {
       config: 'config',
       heartbeat: (actorId: string) => `heartbeat.${checkToken('actorId', actorId)}`,
       selectorCursor: 'selector.cursor',
+      deadLetterSecret: 'dead.secret',
     }),
     objects: Object.freeze({
       weights: (version: number) => {

@@ -64,8 +64,9 @@ function scalarMap(value: unknown, path: string, limits: Limits): void {
   for (const [key, v] of Object.entries(map)) {
     const p = c.at(path, key);
     if (typeof v === 'string') c.string(v, p, limits.maxString, true);
-    else if (!(v === null || typeof v === 'number' || typeof v === 'boolean')) {
-      throw new ValidationError(p, 'a string, number, boolean or nil', c.describe(v));
+    else if (typeof v === 'number') c.finite(v, p);
+    else if (!(v === null || typeof v === 'boolean')) {
+      throw new ValidationError(p, 'a string, finite number, boolean or nil', c.describe(v));
     }
   }
 }
@@ -129,9 +130,7 @@ const weightsAnnouncement: BodyCheck = (m, limits) => {
   c.integer(m.version, 'version', 0);
   c.string(m.objectName, 'objectName', limits.maxString);
   c.integer(m.bytes, 'bytes', 0);
-  if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256)) {
-    throw new ValidationError('sha256', '64 lowercase hex digits', c.describe(m.sha256));
-  }
+  sha256(m.sha256, 'sha256');
   c.integer(m.step, 'step', 0);
   c.finite(m.createdAt, 'createdAt', 0);
 };
@@ -150,6 +149,8 @@ const deadLetter: BodyCheck = (m, limits) => {
   c.string(m.reason, 'reason', limits.maxString);
   c.string(m.subject, 'subject', limits.maxString);
   c.bytes(m.raw, 'raw', limits.maxRawBytes);
+  optional(m, 'rawBytes', (v) => c.integer(v, 'rawBytes', 0));
+  optional(m, 'rawSha256', (v) => sha256(v, 'rawSha256'));
   c.finite(m.receivedAt, 'receivedAt', 0);
   c.string(m.actor, 'actor', 200);
   optional(m, 'seq', (v) => c.integer(v, 'seq', 1));
@@ -177,6 +178,44 @@ const controlReply: BodyCheck = (m, limits) => {
   optional(m, 'data', (v) => scalarMap(v, 'data', limits));
 };
 
+function sha256(value: unknown, path: string): void {
+  if (typeof value !== 'string' || !/^[0-9a-f]{64}$/.test(value)) {
+    throw new ValidationError(path, '64 lowercase hex digits', c.describe(value));
+  }
+}
+
+// Bounds a pool entry's history: the selector keeps ~64 recent trials, a few groups' worth.
+const MAX_RECENT = 1024;
+
+const poolEntry: BodyCheck = (m, limits) => {
+  c.id(m.questionId, 'questionId');
+  c.string(m.split, 'split', 64);
+  c.string(m.prompt, 'prompt', limits.maxString);
+  c.string(m.answer, 'answer', limits.maxString);
+  c.array(m.prefix, 'prefix', limits.maxTokens).forEach((t, i) => c.integer(t, c.at('prefix', i), 0, 2 ** 31 - 1));
+  c.string(m.prefixText, 'prefixText', limits.maxString, true);
+  c.finite(m.fraction, 'fraction', 0, 1);
+  c.string(m.sourceFailure, 'sourceFailure', limits.maxString, true);
+  trials(m.selection, 'selection');
+  for (const key of ['pHat', 'low', 'high']) c.finite(m[key], key, 0, 1);
+  c.integer(m.observations, 'observations', 0);
+  c.array(m.recent, 'recent', MAX_RECENT).forEach((o, i) => {
+    trials(o, c.at('recent', i));
+    c.integer((o as c.Fields).policyVersion, c.at(c.at('recent', i), 'policyVersion'), 0);
+  });
+  c.integer(m.policyVersion, 'policyVersion', 0);
+  c.integer(m.generation, 'generation', 0);
+  c.finite(m.createdAt, 'createdAt', 0);
+  c.finite(m.updatedAt, 'updatedAt', 0);
+};
+
+// `{ successes, trials }` with 0 ≤ successes ≤ trials.
+function trials(value: unknown, path: string): void {
+  const t = c.object(value, path);
+  const n = c.integer(t.trials, c.at(path, 'trials'), 0);
+  c.integer(t.successes, c.at(path, 'successes'), 0, n);
+}
+
 const BODIES: Record<MessageType, BodyCheck> = {
   'rollout.request': rolloutRequest,
   'rollout.result': rolloutResult,
@@ -186,4 +225,5 @@ const BODIES: Record<MessageType, BodyCheck> = {
   'metrics.record': metricsRecord,
   'control.request': controlRequest,
   'control.reply': controlReply,
+  'pool.entry': poolEntry,
 };

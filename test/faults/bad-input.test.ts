@@ -1,3 +1,5 @@
+import { AckPolicy } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { setupRun } from '../../src/bus/setup.ts';
@@ -69,6 +71,39 @@ describe('bad input', () => {
       for (const bytes of Object.values(badPayloads(valid as unknown as Record<string, unknown>))) nc.publish(subject, bytes);
     }
 
+    // Content the schema alone let through, and what arrives through a bucket or an advisory.
+    const nanLogProbs = { ...rolloutResult({ id: 'train:s2:0', kind: 'train', groupId: 'g#0' }), samples: [{ tokens: new Int32Array([3]), logProbs: new Float32Array([NaN]), reward: 1, stopped: true }] };
+    await bus.js.publish(bus.names.subjects.rolloutResult('train'), packr.pack(nanLogProbs));
+    await bus.js.publish(bus.names.subjects.rolloutRequest('probe'), packr.pack(rolloutRequest({ id: 'elsewhere', run: 'another-run' })));
+    const poolKeyOf = Buffer.from('easy:bad', 'utf8').toString('base64url');
+    await bus.pool.put(poolKeyOf, '{"questionId":"easy:bad","pHat":"high"}'); // a plain client's JSON
+    // A forged v1,000,000 pointing at real bytes (right size and hash): it must not be adopted.
+    const real = decode((await bus.state.get(bus.names.stateKeys.latestWeights))!.value, 'weights.announcement');
+    if (!real.ok) throw new Error(real.reason);
+    const forged = { ...real.value, id: 'forged-weights', version: 1_000_000 };
+    await bus.state.put(bus.names.stateKeys.latestWeights, packr.pack(forged));
+    nc.publish(bus.names.subjects.weightsAnnounce, packr.pack(forged));
+    // A result nobody acks within max_deliver: some actor's watcher must dead-letter it.
+    await bus.js.publish(bus.names.subjects.rolloutResult('eval'), packr.pack(rolloutResult({ id: 'unacked', kind: 'eval' })));
+    await bus.jsm.consumers.add(bus.names.streams.results, { durable_name: 'poison', ack_policy: AckPolicy.Explicit, ack_wait: nanos(1_000), max_deliver: 1, filter_subject: bus.names.subjects.rolloutResult('eval') });
+    const poison = await bus.js.consumers.get(bus.names.streams.results, 'poison');
+    expect(await poison.next({ expires: 2_000 })).not.toBeNull(); // taken, never acked
+    const contentReasons = [
+      { subject: bus.names.subjects.rolloutResult('train'), reason: /logProbs\[0\]: expected a finite number, got NaN/ },
+      { subject: bus.names.subjects.rolloutRequest('probe'), reason: /rollout\.request of run "another-run"/ },
+      { subject: `$KV.${bus.names.buckets.pool}.${poolKeyOf}`, reason: new RegExp(`^pool key ${poolKeyOf}: `) },
+      { subject: bus.names.subjects.weightsAnnounce, reason: /v1000000: names object weights\/v\d+, not its version's/ },
+      { subject: bus.names.subjects.rolloutResult('eval'), reason: /^not acked after 1 deliveries to consumer poison \(max_deliver\)$/ },
+    ];
+    await until(async () => {
+      await poison.next({ expires: 1_000 }); // exhaustion is noticed when the server would deliver again
+      const d = await readStream(nc, bus.names.streams.dead, 'dead.letter');
+      return contentReasons.every((c) => d.some((x) => x.subject === c.subject && c.reason.test(x.reason)));
+    }, 60_000, 'content faults dead-lettered').catch(async (e) => {
+      const d = await readStream(nc, bus.names.streams.dead, 'dead.letter');
+      throw new Error(`${e.message}; have ${d.map((x) => `${x.subject}: ${x.reason}`).join('\n')}`);
+    });
+
     const expected = [...jetstreamSubjects.map(([s]) => s), ...coreSubjects];
     let dead: Awaited<ReturnType<typeof readStream<'dead.letter'>>> = [];
     const missing = () => expected.filter((s) => dead.filter((d) => d.subject === s).length < 4);
@@ -88,6 +123,13 @@ describe('bad input', () => {
     for (const p of procs.slice(0, 3)) expect(p.child.exitCode, `${p.kind} still running`).toBe(null);
     const beat = decode((await bus.state.get('heartbeat.r1'))!.value, 'heartbeat');
     expect(beat.ok && Date.now() - beat.value.ts).toBeLessThan(5_000);
+    // The rollout actor followed the real learner, never the forged v1,000,000.
+    const latest = decode((await bus.state.get(bus.names.stateKeys.latestWeights))!.value, 'weights.announcement');
+    const realVersion = latest.ok ? latest.value.version : -1;
+    expect(realVersion).toBeGreaterThanOrEqual(1);
+    expect(realVersion).toBeLessThan(1_000_000);
+    expect(beat.ok && beat.value.policyVersion).toBeGreaterThanOrEqual(1);
+    expect(beat.ok && beat.value.policyVersion).toBeLessThanOrEqual(realVersion);
     for (const p of procs.slice(0, 3)) p.child.kill('SIGTERM');
     expect(await Promise.all(procs.slice(0, 3).map((p) => p.exited))).toEqual([0, 0, 0]);
   }, 480_000);

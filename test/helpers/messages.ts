@@ -9,6 +9,7 @@ import {
   type DeadLetter,
   type Heartbeat,
   type MetricsRecord,
+  type PoolEntryMessage,
   type RolloutRequest,
   type RolloutResult,
   type WeightsAnnouncement,
@@ -123,4 +124,29 @@ export function controlReply(over: Partial<ControlReply> = {}): ControlReply {
     data: { policyVersion: 4, paused: false, phase: 'train', note: null },
     ...over,
   };
+}
+
+export function poolEntry(over: Partial<PoolEntryMessage> & Record<string, unknown> = {}): PoolEntryMessage {
+  return {
+    ...envelope('pool.entry', 'p-1', clock),
+    questionId: 'easy:17',
+    split: 'easy',
+    prompt: '12+34+56=',
+    answer: '102',
+    prefix: [5, 6, 7],
+    prefixText: '012',
+    fraction: 0.5,
+    sourceFailure: '012+034=0046;#46',
+    selection: { successes: 8, trials: 16 },
+    pHat: 0.5,
+    low: 0.28,
+    high: 0.72,
+    observations: 16,
+    recent: [{ successes: 8, trials: 16, policyVersion: 3 }],
+    policyVersion: 3,
+    generation: 0,
+    createdAt: T0,
+    updatedAt: T0,
+    ...over,
+  } as PoolEntryMessage;
 }

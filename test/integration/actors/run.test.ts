@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { setupRun } from '../../../src/bus/setup.ts';
 import { decode } from '../../../src/protocol/codec.ts';
-import type { PoolEntry } from '../../../src/pool/entry.ts';
+import { decodePoolEntry, type PoolEntry } from '../../../src/pool/entry.ts';
 import { SMALL_RUN, useActors } from '../../helpers/actors.ts';
 import { useNatsServer } from '../../helpers/nats.ts';
 import { readStream } from '../../helpers/streams.ts';
@@ -35,7 +35,8 @@ describe('actor system', () => {
     const entries: PoolEntry[] = [];
     for await (const key of await bus.pool.keys()) {
       const e = await bus.pool.get(key);
-      if (e?.operation === 'PUT') entries.push(JSON.parse(new TextDecoder().decode(e.value)));
+      const entry = e?.operation === 'PUT' ? decodePoolEntry(e.value) : undefined;
+      if (entry) entries.push(entry.ok ? entry.value : expect.fail(`pool entry ${key}: ${entry.reason}`));
     }
     // (Forced refreshes re-probe every entry and retire questions the policy now solves, so the pool
     // at the end can be small; the selector's counters say how many it built.)

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,8 @@ import { policyConfig } from '../../../src/model/config.ts';
 import { Policy } from '../../../src/model/policy.ts';
 
 const small = { vocabSize: 12, dModel: 16, nLayers: 1, nHeads: 2, dFf: 32, contextLength: 16, seed: 5 };
+// `body` (a checkpoint without its trailer) with a fresh SHA-256 trailer, as a writer would seal it.
+const sealed = (body: Uint8Array) => Buffer.concat([body, createHash('sha256').update(body).digest()]);
 const tokens = () => tf.tensor2d([1, 4, 5, 6, 7, 3, 1, 8, 9, 10, 2, 0], [2, 6], 'int32');
 
 describe('checkpoint', () => {
@@ -58,7 +61,8 @@ describe('checkpoint', () => {
   it('checkpoint - malformed bytes give an error naming what is wrong', async () => {
     const bytes = await serializeCheckpoint(new Policy(small));
     expect(() => loadCheckpoint(new Uint8Array([1, 2, 3]))).toThrow(/bad magic/);
-    expect(() => loadCheckpoint(bytes.slice(0, bytes.length - 8))).toThrow(/truncated tensor data/);
+    expect(() => loadCheckpoint(bytes.slice(0, bytes.length - 8))).toThrow(/checksum mismatch/);
+    expect(() => loadCheckpoint(sealed(bytes.slice(0, bytes.length - 40)))).toThrow(/truncated tensor data/);
     const dir = await mkdtemp(join(tmpdir(), 'saturn-ckpt-'));
     await writeFile(join(dir, 'bad.ckpt'), 'hello');
     await expect(loadCheckpointFile(join(dir, 'bad.ckpt'))).rejects.toThrow(/bad\.ckpt.*bad magic/);
@@ -73,7 +77,29 @@ describe('checkpoint', () => {
     const patched = new Uint8Array(bytes.length);
     patched.set(bytes);
     patched.set(new TextEncoder().encode(header), 16);
-    expect(() => loadCheckpoint(patched)).toThrow(/model.nHeads/);
+    expect(() => loadCheckpoint(patched)).toThrow(/checksum mismatch/);
+    expect(() => loadCheckpoint(sealed(patched.subarray(0, patched.length - 32)))).toThrow(/model.nHeads/);
+  });
+
+  it('checkpoint - one flipped bit in a tensor is refused by the checksum, naming the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'saturn-ckpt-'));
+    const bytes = await serializeCheckpoint(new Policy(small));
+    bytes[bytes.length - 100]! ^= 1;
+    await writeFile(join(dir, 'flipped.ckpt'), bytes);
+    await expect(loadCheckpointFile(join(dir, 'flipped.ckpt'))).rejects.toThrow(/flipped\.ckpt: checksum mismatch/);
+  });
+
+  it('checkpoint - format 1 (no checksum, written before it existed) still loads; the shipped checkpoint is format 2', async () => {
+    const policy = new Policy(small);
+    const bytes = await serializeCheckpoint(policy);
+    const v1 = bytes.slice(0, bytes.length - 32);
+    new DataView(v1.buffer).setUint32(8, 1, true);
+    const a = tf.tidy(() => policy.tokenLogProbs(tokens()).arraySync());
+    expect(tf.tidy(() => loadCheckpoint(v1).policy.tokenLogProbs(tokens()).arraySync())).toEqual(a);
+    const shipped = await readFile('checkpoints/arithmetic.ckpt');
+    expect(shipped.readUInt32LE(8)).toBe(2);
+    const loaded = loadCheckpoint(shipped);
+    expect(Buffer.from(await serializeCheckpoint(loaded.policy, loaded.optimizer, loaded.meta)).equals(shipped)).toBe(true);
   });
 });
 

@@ -20,6 +20,7 @@ const examples: Array<[MessageType, Message]> = [
   ['metrics.record', make.metricsRecord()],
   ['control.request', make.controlRequest()],
   ['control.reply', make.controlReply()],
+  ['pool.entry', make.poolEntry()],
 ];
 
 // A plain packer, as a peer that ignores our conventions would use.
