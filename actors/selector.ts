@@ -15,8 +15,6 @@ import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup
 import { hashString } from '../src/tasks/rng.ts';
 import { announceReady, count, durably, finishBeforeStop, publishMetrics, quarantine, type ActorContext } from './context.ts';
 
-const CURSOR_KEY = 'selector.cursor';
-
 /** Every pool entry in the KV bucket (a restarted selector continues from them). */
 export async function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
   const entries: PoolEntry[] = [];
@@ -35,7 +33,7 @@ export async function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
 export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>> {
   const { bus, config, task } = ctx;
   const settings: SelectorSettings = { ...config.selector, questionSeed: hashString(ctx.run) };
-  const cursor = await bus.state.get(CURSOR_KEY);
+  const cursor = await bus.state.get(bus.names.stateKeys.selectorCursor);
   // The lag over as many training groups as the learner's window holds prefix groups.
   const lagGroups = config.learner.lagSteps * prefixSlotsPerStep(config.learner);
   const state: SelectorState = initialSelectorState(await readPool(ctx), cursor?.operation === 'PUT' ? Number(new TextDecoder().decode(cursor.value)) : 0, lagGroups);
@@ -65,7 +63,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
         ctx.log.info({ questionId: o.questionId, reason: o.reason }, 'pool entry retired');
       }
     }
-    await durably(ctx, 'cursor', () => bus.state.put(CURSOR_KEY, String(state.nextQuestion)));
+    await durably(ctx, 'cursor', () => bus.state.put(bus.names.stateKeys.selectorCursor, String(state.nextQuestion)));
   };
 
   const handle = async (r: RolloutResult) => {

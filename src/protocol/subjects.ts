@@ -108,15 +108,19 @@ export interface RunNames {
     readonly latestWeights: string;
     /** The run's config as written at start. */
     readonly config: string;
+    /** The last step the learner checkpointed, as decimal text (written after the checkpoint object). */
+    readonly learnerStep: string;
+    /** How many questions of its stream the selector has drawn, as decimal text, so a restart goes on. */
+    readonly selectorCursor: string;
     /** The latest `Heartbeat` of one actor. */
     heartbeat(actorId: string): string;
-    /** How many questions of its stream the selector has drawn (a decimal string). */
-    readonly selectorCursor: string;
   };
   /** Object names in the weights store. */
   readonly objects: {
     /** Weights of policy version `version`. */
     weights(version: number): string;
+    /** The learner's latest checkpoint (policy, optimiser, step), replaced at every checkpoint. */
+    readonly checkpoint: string;
   };
 }
 
@@ -160,8 +164,9 @@ export function runNames(run: string): RunNames {
     stateKeys: Object.freeze({
       latestWeights: 'weights.latest',
       config: 'config',
-      heartbeat: (actorId: string) => `heartbeat.${checkToken('actorId', actorId)}`,
+      learnerStep: 'learner.step',
       selectorCursor: 'selector.cursor',
+      heartbeat: (actorId: string) => `heartbeat.${checkToken('actorId', actorId)}`,
     }),
     objects: Object.freeze({
       weights: (version: number) => {
@@ -170,6 +175,7 @@ export function runNames(run: string): RunNames {
         }
         return `weights/v${version}`;
       },
+      checkpoint: 'checkpoint/latest',
     }),
   });
 }
