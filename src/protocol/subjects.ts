@@ -10,11 +10,14 @@
 import { NameError } from './errors.ts';
 
 /** What a rollout request is for; each kind has its own subject and work-queue consumer. */
-export const ROLLOUT_KINDS = ['probe', 'sweep', 'train', 'eval'] as const;
+export const ROLLOUT_KINDS = ['probe', 'sweep', 'train'] as const;
 export type RolloutKind = (typeof ROLLOUT_KINDS)[number];
 
-/** Commands an operator (or `saturn` itself) can send to a running run, request/reply. */
-export const CONTROL_COMMANDS = ['refresh', 'pause', 'stop', 'status'] as const;
+/**
+ * Commands an operator (`saturn ctl`) or an actor can send to a running run, request/reply:
+ * `refresh` (the selector rebuilds prefixes), `status` and `stop` (every actor answers).
+ */
+export const CONTROL_COMMANDS = ['refresh', 'stop', 'status'] as const;
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;

@@ -53,7 +53,7 @@ describe('bad input', () => {
     const request = rolloutRequest({ run });
     const result = rolloutResult();
     const jetstreamSubjects = [
-      ...(['probe', 'sweep', 'train', 'eval'] as const).map((k) => [bus.names.subjects.rolloutRequest(k), request] as const),
+      ...(['probe', 'sweep', 'train'] as const).map((k) => [bus.names.subjects.rolloutRequest(k), request] as const),
       ...(['probe', 'sweep', 'train'] as const).map((k) => [bus.names.subjects.rolloutResult(k), { ...result, kind: k }] as const),
     ];
     for (const [subject, valid] of jetstreamSubjects) {
