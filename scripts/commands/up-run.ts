@@ -21,6 +21,7 @@ import type { RunConfig } from '../../src/run/config.ts';
 import { RunCollector } from '../../src/run/summary.ts';
 import { preflight } from '../../src/run/preflight.ts';
 import type { Task } from '../../src/tasks/types.ts';
+import { taskCard } from '../../src/run/task-card.ts';
 import { countRequests } from './up-requests.ts';
 import { StepEta, statusLine } from './up-status.ts';
 import { markLive, runPaths } from '../../src/run/run-dir.ts';
@@ -90,6 +91,7 @@ export async function runUp(flags: UpFlags, config: RunConfig, runId: string): P
     nc = await connectBus({ ...connect, name: `up-${runId}` });
     const bus = await setupRun(nc, runId, { ackWaitMs: config.rollout.ackWaitSeconds * 1000 });
     await bus.state.put(bus.names.stateKeys.config, JSON.stringify(config));
+    await bus.state.put(bus.names.stateKeys.task, JSON.stringify(taskCard(task)));
     log.info({ run: runId, nats: url, auth: token ? 'token' : 'none', backend, config }, 'run starting');
     // The embedded server's port and token are picked at start, so say how to watch or join this run.
     process.stderr.write(hintLines(runId, url, !flags.nats, flags.dir, token));

@@ -109,8 +109,10 @@ export interface RunNames {
   readonly stateKeys: {
     /** The latest `WeightsAnnouncement`, so actors that start late find the current policy. */
     readonly latestWeights: string;
-    /** The run's config as written at start. */
+    /** The run's config as JSON text (the whole `RunConfig`), written by `saturn up` at start. */
     readonly config: string;
+    /** The run's task and its tokenizer as JSON (`TaskCard`, src/run/task-card.ts), written at start. */
+    readonly task: string;
     /** The last step the learner checkpointed, as decimal text (written after the checkpoint object). */
     readonly learnerStep: string;
     /** How many questions of its stream the selector has drawn, as decimal text, so a restart goes on. */
@@ -167,6 +169,7 @@ export function runNames(run: string): RunNames {
     stateKeys: Object.freeze({
       latestWeights: 'weights.latest',
       config: 'config',
+      task: 'task',
       learnerStep: 'learner.step',
       selectorCursor: 'selector.cursor',
       heartbeat: (actorId: string) => `heartbeat.${checkToken('actorId', actorId)}`,

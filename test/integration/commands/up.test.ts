@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BusConnectError } from '../../../src/bus/errors.ts';
 import { connectBus } from '../../../src/bus/connect.ts';
+import { runNames } from '../../../src/protocol/subjects.ts';
+import { Kvm } from '@nats-io/kv';
 import { configText, CONTRADICTIONS } from '../../helpers/contradictions.ts';
 import { useCommand } from '../../helpers/command.ts';
 import { until } from '../../helpers/wait.ts';
@@ -81,6 +83,10 @@ describe('saturn up', () => {
       expect(statSync(live).mode & 0o777).toBe(0o600);
       expect(JSON.parse(readFileSync(live, 'utf8'))).toMatchObject({ url, token });
       const nc = await connectBus({ servers: url!, token, maxReconnectAttempts: 0 });
+      // With the token, the run's task card is there for actors written from docs/protocol.md.
+      const state = await new Kvm(nc).open(runNames('auth-check').buckets.state);
+      const card = JSON.parse(new TextDecoder().decode((await state.get('task'))!.value));
+      expect(card).toMatchObject({ name: 'arithmetic', bos: 1, eos: 2 });
       await nc.close();
     } finally {
       p.child.kill('SIGINT');
