@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_CONFIG, runConfig, type DeepPartial, type RunConfig } from '../../../src/run/config.ts';
+import { SMALL_RUN } from '../../helpers/actors.ts';
 import { CONTRADICTIONS } from '../../helpers/contradictions.ts';
 
 describe('runConfig', () => {
@@ -11,6 +12,10 @@ describe('runConfig', () => {
 
   it.each(CONTRADICTIONS)('runConfig - refuses %s, naming the field', (_what, overrides, field) => {
     expect(() => runConfig(overrides)).toThrow(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}: (expected|unknown)`));
+  });
+
+  it('runConfig - the small run the actor and fault tests use passes the rules', () => {
+    expect(runConfig(SMALL_RUN as DeepPartial<RunConfig>).selector.poolTarget).toBe(SMALL_RUN.selector.poolTarget);
   });
 
   it('runConfig - the learner temperature follows sampling.temperature unless given, and may be given equal', () => {
