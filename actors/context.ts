@@ -18,6 +18,7 @@ import type { RunConfig } from '../src/run/config.ts';
 import { rootLogger } from '../src/log.ts';
 import { taskOf } from '../src/run/task-spec.ts';
 import type { Task } from '../src/tasks/types.ts';
+import { answerControl } from './control.ts';
 
 /** Everything an actor's shell needs: the connection, the run's broker handles, config, task, logger. */
 export interface ActorContext {
@@ -79,6 +80,7 @@ export async function openActorContext(o: ActorStart): Promise<ActorContext> {
     .pipe(takeUntil(ctx.stopping$))
     .subscribe(() => void heartbeat(ctx).catch((e) => ctx.log.debug({ err: e }, 'heartbeat failed')));
   watchExhausted(ctx);
+  answerControl(ctx);
   return ctx;
 }
 

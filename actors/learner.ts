@@ -19,9 +19,6 @@ import { mulberry32 } from '../src/tasks/rng.ts';
 import { varianceRecords, type StepGroups, type VarianceRecord } from '../streams/variance.ts';
 import { announceReady, count, durably, publishMetrics, watchPool, type ActorContext } from './context.ts';
 
-/** Object-store name of the learner's resumable checkpoint (weights + Adam state + counters). */
-export const CHECKPOINT_OBJECT = 'checkpoint/latest';
-
 interface Arrived {
   msg: JsMsg;
   result: RolloutResult;
@@ -42,7 +39,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   let optimizer: AdamW;
   let step = 0;
   let version = 0;
-  const saved = o.resume ? await bus.weights.getBlob(CHECKPOINT_OBJECT) : null;
+  const saved = o.resume ? await bus.weights.getBlob(bus.names.objects.checkpoint) : null;
   if (saved) {
     const loaded = loadCheckpoint(saved, { source: `run ${ctx.run} learner checkpoint` });
     policy = loaded.policy;
@@ -250,8 +247,8 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
 
   const checkpoint = async () => {
     const bytes = await serializeCheckpoint(policy, optimizer, { step, version, counters: { ...ctx.counters }, run: ctx.run, poolSize: pool.size });
-    await durably(ctx, 'checkpoint', () => bus.weights.putBlob({ name: CHECKPOINT_OBJECT, description: `learner step ${step}` }, bytes));
-    await durably(ctx, 'learner step', () => bus.state.put('learner.step', String(step)));
+    await durably(ctx, 'checkpoint', () => bus.weights.putBlob({ name: bus.names.objects.checkpoint, description: `learner step ${step}` }, bytes));
+    await durably(ctx, 'learner step', () => bus.state.put(bus.names.stateKeys.learnerStep, String(step)));
   };
 
   const done = loop();

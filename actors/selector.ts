@@ -17,8 +17,6 @@ import { announceReady, count, deadLetterSink, durably, finishBeforeStop, publis
 import { putPoolEntry, readPoolEntries } from '../src/bus/pool.ts';
 import { readCounter } from '../src/bus/state.ts';
 
-const CURSOR_KEY = 'selector.cursor';
-
 /** Every valid pool entry in the KV bucket (a restarted selector continues from them); bad ones are dead-lettered. */
 export function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
   return readPoolEntries(ctx.bus.pool, deadLetterSink(ctx));
@@ -32,7 +30,7 @@ export function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
 export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>> {
   const { bus, config, task } = ctx;
   const settings: SelectorSettings = { ...config.selector, questionSeed: hashString(ctx.run) };
-  const cursor = await readCounter(bus.state, CURSOR_KEY, deadLetterSink(ctx));
+  const cursor = await readCounter(bus.state, bus.names.stateKeys.selectorCursor, deadLetterSink(ctx));
   // The lag over as many training groups as the learner's window holds prefix groups.
   const lagGroups = config.learner.lagSteps * prefixSlotsPerStep(config.learner);
   const state: SelectorState = initialSelectorState(await readPool(ctx), cursor ?? 0, lagGroups);
@@ -62,7 +60,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
         ctx.log.info({ questionId: o.questionId, reason: o.reason }, 'pool entry retired');
       }
     }
-    await durably(ctx, 'cursor', () => bus.state.put(CURSOR_KEY, String(state.nextQuestion)));
+    await durably(ctx, 'cursor', () => bus.state.put(bus.names.stateKeys.selectorCursor, String(state.nextQuestion)));
   };
 
   const handle = async (r: RolloutResult) => {

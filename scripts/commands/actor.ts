@@ -4,13 +4,16 @@ import { runLearnerActor } from '../../actors/learner.ts';
 import { runRolloutActor } from '../../actors/rollout.ts';
 import { runSelectorActor } from '../../actors/selector.ts';
 import { initBackend } from '../../src/backend.ts';
-import { connectBus } from '../../src/bus/connect.ts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { connectPatiently } from '../../src/bus/connect.ts';
+import { rootLogger } from '../../src/log.ts';
 import { BACKEND_FLAG } from '../../src/cli/common-flags.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
 import { connectOptions, NATS_FLAGS } from '../../src/cli/nats-flags.ts';
 import { SaturnError } from '../../src/errors.ts';
-import { checkRunId } from '../../src/protocol/subjects.ts';
-import { loadRunConfig, runConfig, type RunConfig } from '../../src/run/config.ts';
+import { checkRunId, runNames } from '../../src/protocol/subjects.ts';
+import { loadRunConfig, runConfig, type DeepPartial, type RunConfig } from '../../src/run/config.ts';
 
 const KINDS = {
   rollout: (ctx: ActorContext, f: Flags) => runRolloutActor(ctx, { engine: f.engine }),
@@ -31,19 +34,39 @@ const SPEC = {
 } as const;
 type Flags = ReturnType<typeof parseFlags<typeof SPEC>>['flags'];
 
-/** The config a run stored at start, if any (so every actor of a run agrees on it). */
-async function storedConfig(f: Flags, run: string): Promise<RunConfig | undefined> {
-  const nc = await connectBus({ ...connectOptions(f), maxReconnectAttempts: 0 });
+/**
+ * The config the run stored at start, so every actor of a run agrees on it. A run with no stored
+ * config, or one that does not pass the checks, is an error naming it: an actor never runs on
+ * defaults its run did not choose.
+ */
+async function storedConfig(nc: NatsConnection, run: string): Promise<RunConfig> {
+  const names = runNames(run);
+  const { Kvm } = await import('@nats-io/kv');
+  let entry;
   try {
-    const { Kvm } = await import('@nats-io/kv');
-    const kv = await new Kvm(nc).open(`saturn_${run}_state`);
-    const e = await kv.get('config');
-    return e?.operation === 'PUT' ? runConfig(JSON.parse(new TextDecoder().decode(e.value))) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    await nc.close();
+    entry = await (await new Kvm(nc).open(names.buckets.state)).get(names.stateKeys.config);
+  } catch (cause) {
+    throw new SaturnError(`run ${run}: its state bucket ${names.buckets.state} cannot be read (${(cause as Error).message}); is the run started, and is --run right?`, { cause });
   }
+  if (entry?.operation !== 'PUT') throw new SaturnError(`run ${run}: no config stored in ${names.buckets.state} (start the run with saturn up, or pass --config)`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(entry.value));
+  } catch (cause) {
+    throw new SaturnError(`run ${run}: the stored config is not JSON (${(cause as Error).message})`, { cause });
+  }
+  try {
+    return runConfig(parsed as DeepPartial<RunConfig>);
+  } catch (cause) {
+    throw new SaturnError(`run ${run}: the stored config is refused: ${(cause as Error).message}`, { cause });
+  }
+}
+
+/** A connection once the broker answers: an actor started before its broker waits for it, logging. */
+function waitForBroker(f: Flags, log: Logger): Promise<NatsConnection> {
+  return connectPatiently({ ...connectOptions(f), maxReconnectAttempts: 0 }, (err, waitMs, attempt) =>
+    log.warn({ attempt, retryInMs: waitMs, err: err.message }, 'NATS not reachable yet; waiting for it'),
+  );
 }
 
 /** `saturn actor <kind>`: one actor of a run as its own process (stop with SIGINT/SIGTERM: it drains). */
@@ -55,17 +78,24 @@ export async function run(argv: string[]): Promise<number> {
   if (!flags.run) throw new SaturnError('--run: required (the run id)');
   const runId = checkRunId(flags.run, '--run');
   await initBackend(flags.backend);
-  const config = flags.config ? await loadRunConfig(flags.config) : ((await storedConfig(flags, runId)) ?? runConfig());
+  const log = rootLogger.child({ run: runId, actor: kind });
+  const fromFile = flags.config ? await loadRunConfig(flags.config) : undefined;
+  const probe = await waitForBroker(flags, log);
+  const config = await (fromFile ? Promise.resolve(fromFile) : storedConfig(probe, runId)).finally(() => probe.close());
   const ctx = await openActorContext({ connect: connectOptions(flags), run: runId, config, kind, id: flags.id });
+  // However the stop comes (a signal, or `saturn ctl stop`), work in hand finishes or is
+  // redelivered, and a stop never hangs the process.
+  ctx.stopping$.subscribe({
+    complete: () =>
+      setTimeout(() => {
+        ctx.log.warn({ counters: ctx.counters }, 'stop took over 30 s; exiting');
+        process.exit(0);
+      }, 30_000).unref(),
+  });
   const stop = () => {
     if (ctx.stopRequested) return;
     ctx.log.info('stopping: draining');
     requestStop(ctx);
-    // Last resort: work in hand finishes or is redelivered; a stop never hangs the process.
-    setTimeout(() => {
-      ctx.log.warn({ counters: ctx.counters }, 'stop took over 30 s; exiting');
-      process.exit(0);
-    }, 30_000).unref();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   const broker = await runNats(flags.nats, runId, flags.dir, DEFAULT_NATS);
   let nc;
   try {
-    nc = await connectBus({ ...connectOptions(flags, broker.url), name: `dashboard-${runId}` });
+    nc = await connectBus({ ...connectOptions(flags, broker.url, broker.env), name: `dashboard-${runId}` });
   } catch (e) {
     await broker.stop();
     throw e;

@@ -9,9 +9,8 @@ import { SaturnError } from '../../src/errors.ts';
 import { prefixRows, toCsv, toJsonl } from '../../src/export/prefixes.ts';
 import { rootLogger } from '../../src/log.ts';
 import { checkpointHeader, withCheckpointMeta } from '../../src/model/checkpoint.ts';
-import { checkRunId } from '../../src/protocol/subjects.ts';
+import { checkRunId, runNames } from '../../src/protocol/subjects.ts';
 import { checkTaskSpec } from '../../src/run/task-spec.ts';
-import { CHECKPOINT_OBJECT } from '../../actors/learner.ts';
 import { runNats } from './run-nats.ts';
 
 const SPEC = {
@@ -44,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const broker = await runNats(flags.nats, runId, flags.dir);
   try {
-    const nc = await connectBus({ ...connectOptions(flags, broker.url), name: `export-${runId}` });
+    const nc = await connectBus({ ...connectOptions(flags, broker.url, broker.env), name: `export-${runId}` });
     try {
       const reader = await openRunReader(nc, runId);
       const written = what === 'prefixes' ? await exportPrefixes(reader, flags.format as 'jsonl' | 'csv', flags.out) : await exportCheckpoint(reader, runId, flags.out!);
@@ -67,8 +66,9 @@ async function exportPrefixes(reader: RunReader, format: 'jsonl' | 'csv', out: s
 }
 
 async function exportCheckpoint(reader: RunReader, runId: string, out: string) {
-  const bytes = await reader.object(CHECKPOINT_OBJECT);
-  if (!bytes) throw new SaturnError(`run ${runId}: no learner checkpoint (object ${CHECKPOINT_OBJECT}) yet`);
+  const checkpoint = runNames(runId).objects.checkpoint;
+  const bytes = await reader.object(checkpoint);
+  if (!bytes) throw new SaturnError(`run ${runId}: no learner checkpoint (object ${checkpoint}) yet`);
   // The learner's checkpoint does not say which task it learnt; eval needs it to rebuild the tokenizer.
   const config = (await reader.config()) as { task?: unknown } | undefined;
   const meta = checkpointHeader(bytes).meta;

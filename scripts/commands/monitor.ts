@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   let nc;
   let source: Observable<RawMsg>;
   try {
-    nc = await connectBus({ ...connectOptions(flags, broker.url), name: `monitor-${runId}` });
+    nc = await connectBus({ ...connectOptions(flags, broker.url, broker.env), name: `monitor-${runId}` });
     try {
       source = await metrics$(nc, runId, { replay: flags.replay });
     } catch (e) {

@@ -1,3 +1,4 @@
+import { NATS_ENV } from '../../src/cli/nats-flags.ts';
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +22,15 @@ export function saturnCommand(cwd = process.cwd()): string {
  * What `saturn up` prints at start: how to watch or join the run. With the embedded broker,
  * `monitor` and `dashboard` find it (and, after the run, its store) from runs/<id>/ by themselves.
  */
-export function hintLines(run: string, url: string, embedded: boolean, dir: string): string {
+export function hintLines(run: string, url: string, embedded: boolean, dir: string, token?: string): string {
   const saturn = saturnCommand();
+  // monitor and dashboard read the token from runs/<id>/live.json; an actor may run elsewhere.
+  const secret = token ? `${NATS_ENV.token}=${token} ` : '';
   const where = embedded ? (dir === 'runs' ? '' : ` --dir ${dir}`) : ` --nats ${url}`;
   return [
     `watch it live:      ${saturn} monitor --run ${run}${where}`,
     `or in a browser:    ${saturn} dashboard --run ${run}${where}   (also after the run ends)`,
-    `add a rollout actor: ${saturn} actor rollout --run ${run} --nats ${url}`,
+    `add a rollout actor: ${secret}${saturn} actor rollout --run ${run} --nats ${url}`,
     '',
   ].join('\n');
 }

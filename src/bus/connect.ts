@@ -68,11 +68,37 @@ export async function connectBus(options: BusConnectOptions): Promise<NatsConnec
   try {
     return await connect(natsOptions);
   } catch (err) {
-    throw new BusConnectError(servers, describeConnectError(err), {
+    const detail = describeConnectError(err);
+    const refused = /authori[sz]ation|authentication|permission/i.test(detail);
+    throw new BusConnectError(servers, refused ? `${detail} (wrong or missing credentials: give the run's token with SATURN_NATS_TOKEN=… or --token, or --user/--pass, --creds)` : detail, {
       cause: err,
       // Wrong credentials or certificates stay wrong; an unreachable server may come up.
-      retryable: !/auth|permission|tls|certificate/i.test(String((err as Error)?.message)),
+      retryable: !refused && !/tls|certificate/i.test(detail),
     });
+  }
+}
+
+/** Backoff of {@link connectPatiently}: the first wait, and the longest. */
+export const PATIENT_WAIT_MS = Object.freeze({ first: 500, most: 15_000 });
+
+/**
+ * {@link connectBus}, waiting for a broker that is not up yet: a retryable failure (nothing
+ * listening) is reported through `onWait` and tried again with doubling waits up to 15 s, for as
+ * long as `stopped()` is false. Refusals that cannot heal (credentials, TLS, options) throw at once.
+ */
+export async function connectPatiently(
+  options: BusConnectOptions,
+  onWait: (error: BusConnectError, waitMs: number, attempt: number) => void,
+  stopped: () => boolean = () => false,
+): Promise<NatsConnection> {
+  for (let attempt = 1, wait: number = PATIENT_WAIT_MS.first; ; attempt++, wait = Math.min(wait * 2, PATIENT_WAIT_MS.most)) {
+    try {
+      return await connectBus(options);
+    } catch (err) {
+      if (!(err instanceof BusConnectError) || !err.retryable || stopped()) throw err;
+      onWait(err, wait, attempt);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 }
 

@@ -14,7 +14,7 @@ export {
   WeightsFetchError,
 } from './errors.ts';
 export { drainOrClose, within } from './close.ts';
-export { CONNECT_DEFAULTS, connectBus, type BusConnectOptions } from './connect.ts';
+export { CONNECT_DEFAULTS, connectBus, connectPatiently, type BusConnectOptions } from './connect.ts';
 export { ensureConsumer, ensureStream, type ConsumerSpec, type StreamSpec } from './ensure.ts';
 export {
   DEFAULT_RESULT_CONSUMERS,
@@ -33,4 +33,4 @@ export { poolChanges$, putPoolEntry, readPoolEntries, type PoolChange } from './
 export { deadLetterExhausted$, type Exhausted, type ExhaustedWatch } from './exhausted.ts';
 export { SeenSet, skipDuplicates } from './idempotency.ts';
 export { announcementProblem, fetchWeights, latestWeights, publishWeights, sha256Hex, type WeightsPlace } from './weights.ts';
-export { findNatsServer, freePort, NatsServer, type NatsServerOptions } from './nats-server.ts';
+export { findNatsServer, freePort, NatsServer, randomToken, type NatsServerOptions } from './nats-server.ts';

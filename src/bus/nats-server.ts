@@ -5,7 +5,8 @@
  * consumers, KV and objects survive) — the way a crashed broker would come back in production.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, chmodSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -21,7 +22,13 @@ export interface NatsServerOptions {
   storeDir?: string;
   /** Path of the binary; else `$NATS_SERVER_BIN`, else `nats-server` on PATH or in an sbin. */
   bin?: string;
-  /** Extra command-line arguments, e.g. `['--user', 'a', '--pass', 'b']`. */
+  /**
+   * Token every client must present. It reaches the server through a config file readable by
+   * this user only (removed once the server has read it), never its command line: `ps` shows
+   * argv to every local user.
+   */
+  token?: string;
+  /** Extra command-line arguments (nothing secret: they show in `ps`). */
   args?: readonly string[];
   /** How long to wait for "Server is ready" before giving up. */
   readyTimeoutMs?: number;
@@ -72,6 +79,7 @@ export class NatsServer {
     private readonly ownsStoreDir: boolean,
     private readonly args: readonly string[],
     private readonly readyTimeoutMs: number,
+    private readonly token: string | undefined,
   ) {}
 
   /** Starts a server and resolves once it accepts clients with JetStream enabled. */
@@ -88,9 +96,15 @@ export class NatsServer {
       options.storeDir === undefined,
       options.args ?? [],
       options.readyTimeoutMs ?? 10_000,
+      options.token,
     );
     await server.#spawn();
     return server;
+  }
+
+  /** Whether clients must present a token. */
+  get authRequired(): boolean {
+    return this.token !== undefined;
   }
 
   /** `nats://host:port`, what clients connect to. */
@@ -132,7 +146,8 @@ export class NatsServer {
 
   async #spawn(): Promise<void> {
     this.#log = [];
-    const args = ['-js', '-a', this.host, '-p', String(this.port), '-sd', this.storeDir, ...this.args];
+    const secrets = this.token === undefined ? undefined : writeAuthConfig(this.token);
+    const args = ['-js', '-a', this.host, '-p', String(this.port), '-sd', this.storeDir, ...(secrets ? ['-c', secrets.file] : []), ...this.args];
     const child = spawn(this.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#child = child;
     live.add(child);
@@ -169,6 +184,7 @@ export class NatsServer {
       };
       const done = () => {
         clearTimeout(timer);
+        secrets?.remove();
         child.off('exit', onExit);
         child.off('error', onError);
         // Keep reading so the pipe never fills and blocks the server; keep the tail for errors.
@@ -195,6 +211,21 @@ export class NatsServer {
     this.#log.push(line);
     if (this.#log.length > LOG_LINES) this.#log.shift();
   }
+}
+
+/** A config file holding only the token, in a fresh directory only this user can read. */
+function writeAuthConfig(token: string): { file: string; remove(): void } {
+  if (!/^[A-Za-z0-9_-]{16,}$/.test(token)) throw new RangeError('token: expected 16 or more characters from [A-Za-z0-9_-]');
+  const dir = mkdtempSync(join(tmpdir(), 'saturn-nats-auth-'));
+  chmodSync(dir, 0o700);
+  const file = join(dir, 'auth.conf');
+  writeFileSync(file, `authorization { token: "${token}" }\n`, { mode: 0o600 });
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A random token for one run: 32 bytes, URL-safe base64. */
+export function randomToken(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 function isExecutable(path: string): boolean {

@@ -47,7 +47,7 @@ export async function openRunReader(nc: NatsConnection, run: string): Promise<Ru
       return entries;
     },
     async config() {
-      const e = await state.get('config');
+      const e = await state.get(names.stateKeys.config);
       return e?.operation === 'PUT' ? JSON.parse(e.string()) : undefined;
     },
     object: (name) => weights.getBlob(name),

@@ -35,7 +35,6 @@ export const DEFAULT_RESULT_CONSUMERS: readonly ResultConsumer[] = Object.freeze
   // The learner also trains on the informative probe and sweep groups (learner.harvestPerStep).
   { kind: 'probe', role: 'learner' },
   { kind: 'sweep', role: 'learner' },
-  { kind: 'eval', role: 'eval' },
 ]);
 
 /** A durable consumer of the results of `kind` for actor role `role`. */

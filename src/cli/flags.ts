@@ -31,7 +31,7 @@ export function parseFlags<S extends Record<string, FlagSpec>>(command: string, 
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: attachDashedValues(argv, spec),
       allowPositionals: true,
       strict: true,
       options: Object.fromEntries(Object.entries(spec).map(([name, f]) => [name, { type: f.type === 'boolean' ? 'boolean' : 'string' }])),
@@ -51,6 +51,25 @@ export function parseFlags<S extends Record<string, FlagSpec>>(command: string, 
     flags[name] = f.type === 'boolean' || f.type === 'string' ? raw : toNumber(`--${name}`, String(raw), f);
   }
   return { flags: flags as Flags<S>, positionals: parsed.positionals };
+}
+
+/**
+ * `--max-steps -1` as `--max-steps=-1`: node's parser takes a value starting with `-` for the
+ * next option and calls the flag "ambiguous"; joined, the value reaches the range check, which
+ * says what is wrong with it.
+ */
+function attachDashedValues(argv: string[], spec: Record<string, FlagSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const f = arg.startsWith('--') ? spec[arg.slice(2)] : undefined;
+    if (f && f.type !== 'boolean' && next !== undefined && /^-\d|^-\.\d|^-Infinity$/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 function toNumber(flag: string, raw: string, f: FlagSpec): number {

@@ -10,11 +10,14 @@
 import { NameError } from './errors.ts';
 
 /** What a rollout request is for; each kind has its own subject and work-queue consumer. */
-export const ROLLOUT_KINDS = ['probe', 'sweep', 'train', 'eval'] as const;
+export const ROLLOUT_KINDS = ['probe', 'sweep', 'train'] as const;
 export type RolloutKind = (typeof ROLLOUT_KINDS)[number];
 
-/** Commands an operator (or `saturn` itself) can send to a running run, request/reply. */
-export const CONTROL_COMMANDS = ['refresh', 'pause', 'stop', 'status'] as const;
+/**
+ * Commands an operator (`saturn ctl`) or an actor can send to a running run, request/reply:
+ * `refresh` (the selector rebuilds prefixes), `status` and `stop` (every actor answers).
+ */
+export const CONTROL_COMMANDS = ['refresh', 'stop', 'status'] as const;
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
@@ -106,12 +109,16 @@ export interface RunNames {
   readonly stateKeys: {
     /** The latest `WeightsAnnouncement`, so actors that start late find the current policy. */
     readonly latestWeights: string;
-    /** The run's config as written at start. */
+    /** The run's config as JSON text (the whole `RunConfig`), written by `saturn up` at start. */
     readonly config: string;
+    /** The run's task and its tokenizer as JSON (`TaskCard`, src/run/task-card.ts), written at start. */
+    readonly task: string;
+    /** The last step the learner checkpointed, as decimal text (written after the checkpoint object). */
+    readonly learnerStep: string;
+    /** How many questions of its stream the selector has drawn, as decimal text, so a restart goes on. */
+    readonly selectorCursor: string;
     /** The latest `Heartbeat` of one actor. */
     heartbeat(actorId: string): string;
-    /** How many questions of its stream the selector has drawn (a decimal string). */
-    readonly selectorCursor: string;
     /** Random bytes made once per run: the key dead-letter ids are derived with (see `deadLetterId`). */
     readonly deadLetterSecret: string;
   };
@@ -119,6 +126,8 @@ export interface RunNames {
   readonly objects: {
     /** Weights of policy version `version`. */
     weights(version: number): string;
+    /** The learner's latest checkpoint (policy, optimiser, step), replaced at every checkpoint. */
+    readonly checkpoint: string;
   };
 }
 
@@ -162,9 +171,11 @@ export function runNames(run: string): RunNames {
     stateKeys: Object.freeze({
       latestWeights: 'weights.latest',
       config: 'config',
-      heartbeat: (actorId: string) => `heartbeat.${checkToken('actorId', actorId)}`,
+      task: 'task',
+      learnerStep: 'learner.step',
       selectorCursor: 'selector.cursor',
       deadLetterSecret: 'dead.secret',
+      heartbeat: (actorId: string) => `heartbeat.${checkToken('actorId', actorId)}`,
     }),
     objects: Object.freeze({
       weights: (version: number) => {
@@ -173,6 +184,7 @@ export function runNames(run: string): RunNames {
         }
         return `weights/v${version}`;
       },
+      checkpoint: 'checkpoint/latest',
     }),
   });
 }

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { check, ConfigError, SaturnError } from '../errors.ts';
+import { ConfigError, SaturnError } from '../errors.ts';
 import { grpoConfig, type GrpoConfig } from '../grpo/config.ts';
 import { refreshConfig, type RefreshConfig } from '../refresh/policy.ts';
+import { checkRunConfig } from './config-check.ts';
 import { checkTaskSpec, type TaskSpec } from './task-spec.ts';
 
 /** Sampling parameters every rollout request carries. */
@@ -178,39 +179,26 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   heartbeatSeconds: 2,
 };
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
-/** Defaults overlaid with `overrides` (objects merged field by field), validated; errors name the field. */
+/**
+ * Defaults overlaid with `overrides` (objects merged field by field), validated field by field and
+ * across fields (see {@link checkRunConfig}); the first problem is a {@link ConfigError} naming
+ * the field. `learner.grpo.temperature` follows `sampling.temperature` unless given, and must
+ * then equal it: the learner's log-probs are compared with the behaviour log-probs the rollout
+ * actors took at the sampling temperature.
+ */
 export function runConfig(overrides: DeepPartial<RunConfig> = {}): RunConfig {
   // `task` is a string or an object, so it is checked on its own rather than merged.
   const { task, ...rest } = overrides;
   const c = merge(DEFAULT_RUN_CONFIG, rest, '') as RunConfig;
   c.task = checkTaskSpec(task ?? DEFAULT_RUN_CONFIG.task);
-  const positive = (v: number, f: string) => check(Number.isInteger(v) && v > 0, f, 'a positive integer', v);
-  check(c.sampling.temperature > 0, 'sampling.temperature', 'a number > 0', c.sampling.temperature);
-  check(c.sampling.topP > 0 && c.sampling.topP <= 1, 'sampling.topP', 'a number in (0, 1]', c.sampling.topP);
-  positive(c.sampling.maxTokens, 'sampling.maxTokens');
-  check(Number.isInteger(c.rollout.actors) && c.rollout.actors >= 0, 'rollout.actors', 'an integer ≥ 0', c.rollout.actors);
-  positive(c.rollout.concurrency, 'rollout.concurrency');
-  positive(c.rollout.maxRows, 'rollout.maxRows');
-  check(c.rollout.ackWaitSeconds > 0, 'rollout.ackWaitSeconds', 'a number > 0', c.rollout.ackWaitSeconds);
-  check(Number.isInteger(c.selector.probesPerStep) && c.selector.probesPerStep >= 0, 'selector.probesPerStep', 'an integer ≥ 0', c.selector.probesPerStep);
-  for (const f of ['probeQuestions', 'probeSamples', 'minCorrect', 'sweepSamples', 'sweepBatch', 'poolTarget'] as const) positive(c.selector[f], `selector.${f}`);
-  check(c.selector.minCorrect < c.selector.probeSamples, 'selector.minCorrect', `less than selector.probeSamples (${c.selector.probeSamples})`, c.selector.minCorrect);
-  check(c.selector.sweepZ > 0, 'selector.sweepZ', 'a number > 0', c.selector.sweepZ);
-  check(c.selector.tau > 0 && c.selector.tau < 1, 'selector.tau', 'a number in (0, 1)', c.selector.tau);
-  for (const f of ['promptsPerStep', 'groupSize', 'publishEvery', 'checkpointEvery', 'minPool'] as const) positive(c.learner[f], `learner.${f}`);
-  check(c.learner.groupSize >= 2, 'learner.groupSize', 'at least 2 (advantages are relative to the group)', c.learner.groupSize);
-  check(c.learner.originalShare >= 0 && c.learner.originalShare <= 1, 'learner.originalShare', 'a number in [0, 1]', c.learner.originalShare);
-  check(c.learner.poolWaitSeconds >= 0, 'learner.poolWaitSeconds', 'a number ≥ 0', c.learner.poolWaitSeconds);
-  check(Number.isInteger(c.learner.harvestPerStep) && c.learner.harvestPerStep >= 0, 'learner.harvestPerStep', 'an integer ≥ 0', c.learner.harvestPerStep);
-  check(c.learner.drawWidth > 0, 'learner.drawWidth', 'a number > 0', c.learner.drawWidth);
-  check(Number.isInteger(c.learner.lagSteps) && c.learner.lagSteps >= 0, 'learner.lagSteps', 'an integer ≥ 0', c.learner.lagSteps);
-  check(Number.isInteger(c.learner.maxStaleness) && c.learner.maxStaleness >= 0, 'learner.maxStaleness', 'an integer ≥ 0', c.learner.maxStaleness);
-  c.learner.grpo = grpoConfig(c.learner.grpo);
+  checkFinite(c, '');
+  const given = (overrides as { learner?: { grpo?: { temperature?: unknown } } })?.learner?.grpo?.temperature;
+  if (given === undefined) c.learner.grpo.temperature = c.sampling.temperature;
+  checkRunConfig(c);
+  c.learner.grpo = grpoConfig(c.learner.grpo, 'learner.grpo');
   c.refresh = refreshConfig(c.refresh);
-  check(Number.isInteger(c.evaluation.seed) && c.evaluation.seed >= 0, 'evaluation.seed', 'an integer ≥ 0', c.evaluation.seed);
-  check(c.heartbeatSeconds > 0, 'heartbeatSeconds', 'a number > 0', c.heartbeatSeconds);
   return c;
 }
 
@@ -246,6 +234,24 @@ function merge(base: unknown, over: unknown, path: string): unknown {
   if (typeof base === 'number' && typeof over !== 'number') throw new ConfigError(path, 'a number', over);
   if (typeof base === 'string' && typeof over !== 'string') throw new ConfigError(path, 'a string', over);
   if (typeof base === 'boolean' && typeof over !== 'boolean') throw new ConfigError(path, 'true or false', over);
-  if (Array.isArray(base) && !Array.isArray(over)) throw new ConfigError(path, 'an array', over);
+  if (Array.isArray(base)) {
+    if (!Array.isArray(over)) throw new ConfigError(path, 'an array', over);
+    // Arrays are replaced, not merged: their elements must have the defaults' element type.
+    const type = typeof base[0];
+    over.forEach((item, i) => {
+      if (typeof item !== type) throw new ConfigError(`${path}[${i}]`, `a ${type}`, item);
+    });
+  }
   return structuredClone(over);
+}
+
+/**
+ * Every number in the config is finite. JSON has no Infinity, but `1e999` parses as one, and the
+ * config is stored as JSON for the other actors: it would reach them as null.
+ */
+function checkFinite(value: unknown, path: string): void {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new ConfigError(path, 'a finite number', String(value));
+  if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) checkFinite(v, Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key);
+  }
 }

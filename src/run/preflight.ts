@@ -27,10 +27,6 @@ export function preflight(config: RunConfig): Task {
         `use a checkpoint trained on this task (saturn pretrain --task ${taskName(config.task)} …)`,
     );
   }
-  const split = (field: string, name: string) => {
-    if (!task.splits.includes(name)) throw new SaturnError(`${field}: expected one of task ${taskName(config.task)}'s splits (${task.splits.join(', ')}), got "${name}"`);
-  };
-  split('selector.split', config.selector.split);
-  config.evaluation.splits.forEach((s, i) => split(`evaluation.splits[${i}]`, s));
+  // The config's splits were checked against the task by runConfig (src/run/config-check.ts).
   return task;
 }

@@ -14,9 +14,14 @@ export function runPaths(dir: string, id: string) {
 }
 export type RunPaths = ReturnType<typeof runPaths>;
 
-/** Records that this process serves the run's broker at `url` (removed by {@link clearLive}). */
-export async function markLive(paths: RunPaths, url: string): Promise<void> {
-  await writeFile(paths.live, JSON.stringify({ url, pid: process.pid, startedAt: new Date().toISOString() }) + '\n');
+/**
+ * Records that this process serves the run's broker at `url` (removed by {@link clearLive}), with
+ * the broker's token if it has one: readable by this user only, so `monitor`, `dashboard` and
+ * `export` can join the live run without the token on their command line.
+ */
+export async function markLive(paths: RunPaths, url: string, token?: string): Promise<void> {
+  await rm(paths.live, { force: true }); // a new file gets the mode; an old one would keep its own
+  await writeFile(paths.live, JSON.stringify({ url, token, pid: process.pid, startedAt: new Date().toISOString() }) + '\n', { mode: 0o600 });
 }
 
 export async function clearLive(paths: RunPaths): Promise<void> {
@@ -25,11 +30,16 @@ export async function clearLive(paths: RunPaths): Promise<void> {
 
 /** The URL of the run's broker while the `saturn up` that serves it is alive, else undefined. */
 export function liveUrl(paths: RunPaths): string | undefined {
-  const live = readJson(paths.live) as { url?: string; pid?: number } | undefined;
+  return liveBroker(paths)?.url;
+}
+
+/** The URL (and token, when it has one) of the run's broker while the `saturn up` serving it is alive. */
+export function liveBroker(paths: RunPaths): { url: string; token?: string } | undefined {
+  const live = readJson(paths.live) as { url?: string; token?: string; pid?: number } | undefined;
   if (!live?.url || !live.pid) return undefined;
   try {
     process.kill(live.pid, 0); // signal 0: does the process exist
-    return live.url;
+    return { url: live.url, token: typeof live.token === 'string' ? live.token : undefined };
   } catch {
     return undefined;
   }

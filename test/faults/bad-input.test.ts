@@ -55,7 +55,7 @@ describe('bad input', () => {
     const request = rolloutRequest({ run });
     const result = rolloutResult();
     const jetstreamSubjects = [
-      ...(['probe', 'sweep', 'train', 'eval'] as const).map((k) => [bus.names.subjects.rolloutRequest(k), request] as const),
+      ...(['probe', 'sweep', 'train'] as const).map((k) => [bus.names.subjects.rolloutRequest(k), request] as const),
       ...(['probe', 'sweep', 'train'] as const).map((k) => [bus.names.subjects.rolloutResult(k), { ...result, kind: k }] as const),
     ];
     for (const [subject, valid] of jetstreamSubjects) {
@@ -84,8 +84,10 @@ describe('bad input', () => {
     await bus.state.put(bus.names.stateKeys.latestWeights, packr.pack(forged));
     nc.publish(bus.names.subjects.weightsAnnounce, packr.pack(forged));
     // A result nobody acks within max_deliver: some actor's watcher must dead-letter it.
-    await bus.js.publish(bus.names.subjects.rolloutResult('eval'), packr.pack(rolloutResult({ id: 'unacked', kind: 'eval' })));
-    await bus.jsm.consumers.add(bus.names.streams.results, { durable_name: 'poison', ack_policy: AckPolicy.Explicit, ack_wait: nanos(1_000), max_deliver: 1, filter_subject: bus.names.subjects.rolloutResult('eval') });
+    // On a result subject of a kind no saturn consumer reads, so only `poison` ever takes it.
+    const unread = bus.names.subjects.rolloutResult('train').replace(/train$/, 'unread');
+    await bus.js.publish(unread, packr.pack(rolloutResult({ id: 'unacked' })));
+    await bus.jsm.consumers.add(bus.names.streams.results, { durable_name: 'poison', ack_policy: AckPolicy.Explicit, ack_wait: nanos(1_000), max_deliver: 1, filter_subject: unread });
     const poison = await bus.js.consumers.get(bus.names.streams.results, 'poison');
     expect(await poison.next({ expires: 2_000 })).not.toBeNull(); // taken, never acked
     const contentReasons = [
@@ -93,7 +95,7 @@ describe('bad input', () => {
       { subject: bus.names.subjects.rolloutRequest('probe'), reason: /rollout\.request of run "another-run"/ },
       { subject: `$KV.${bus.names.buckets.pool}.${poolKeyOf}`, reason: new RegExp(`^pool key ${poolKeyOf}: `) },
       { subject: bus.names.subjects.weightsAnnounce, reason: /v1000000: names object weights\/v\d+, not its version's/ },
-      { subject: bus.names.subjects.rolloutResult('eval'), reason: /^not acked after 1 deliveries to consumer poison \(max_deliver\)$/ },
+      { subject: unread, reason: /^not acked after 1 deliveries to consumer poison \(max_deliver\)$/ },
     ];
     await until(async () => {
       await poison.next({ expires: 1_000 }); // exhaustion is noticed when the server would deliver again

@@ -121,7 +121,7 @@ export function controlReply(over: Partial<ControlReply> = {}): ControlReply {
     ...envelope('control.reply', 'c-1r', clock),
     requestId: 'c-1',
     ok: true,
-    data: { policyVersion: 4, paused: false, phase: 'train', note: null },
+    data: { policyVersion: 4, stopping: false, phase: 'train', note: null },
     ...over,
   };
 }

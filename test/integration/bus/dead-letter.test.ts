@@ -74,8 +74,8 @@ describe('dead letters', () => {
     const exhausted = firstValueFrom(watcher.pipe(timeout(8_000)));
     await nc.flush(); // the advisory subscription is live before anything can be exhausted
 
-    await publishJs(bus.js, bus.names.subjects.rolloutRequest('eval'), rolloutRequest({ id: 'poison', run, kind: 'eval' }));
-    const consumer = await bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout('eval'));
+    await publishJs(bus.js, bus.names.subjects.rolloutRequest('probe'), rolloutRequest({ id: 'poison', run, kind: 'probe' }));
+    const consumer = await bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout('probe'));
     // An actor that keeps pulling but never acks (it crashes on this message every time). The
     // server notices the exhaustion when it would deliver a third time, so someone must pull.
     const counts: number[] = [];
@@ -83,11 +83,11 @@ describe('dead letters', () => {
 
     const e = await exhausted.finally(() => sub.unsubscribe());
     expect(counts).toEqual([1, 2]);
-    expect(e).toMatchObject({ stream: bus.names.streams.requests, consumer: 'rollout_eval', deliveries: 2 });
+    expect(e).toMatchObject({ stream: bus.names.streams.requests, consumer: 'rollout_probe', deliveries: 2 });
     expect(counter.byCause()).toEqual({ max_deliver: 1 });
     const dead = await bus.jsm.streams.getMessage(bus.names.streams.dead, { last_by_subj: bus.names.subjects.dead });
     const letter = decode(dead!.data, 'dead.letter');
-    expect(letter.ok && letter.value.reason).toBe('not acked after 2 deliveries to consumer rollout_eval (max_deliver)');
+    expect(letter.ok && letter.value.reason).toBe('not acked after 2 deliveries to consumer rollout_probe (max_deliver)');
     const original = letter.ok ? decode(letter.value.raw, 'rollout.request') : undefined;
     expect(original?.ok && original.value.id).toBe('poison');
     expect((await bus.jsm.streams.info(bus.names.streams.requests)).state.messages).toBe(0);

@@ -21,6 +21,11 @@ describe('flags', () => {
     expect(() => parseFlags('x', ['--lr', '3'], SPEC)).toThrow('--lr: expected a number ≥ 0 and ≤ 1, got "3"');
   });
 
+  it('flags - a negative number says what is wrong with it, not "ambiguous"', () => {
+    expect(() => parseFlags('x', ['--steps', '-1'], SPEC)).toThrow('--steps: expected an integer ≥ 1, got "-1"');
+    expect(() => parseFlags('x', ['--lr', '-0.5'], SPEC)).toThrow('--lr: expected a number ≥ 0 and ≤ 1, got "-0.5"');
+  });
+
   it('flags - an unknown flag lists the known ones', () => {
     expect(() => parseFlags('x', ['--nope'], SPEC)).toThrow(/--nope.*known options: --steps, --lr, --out, --json/);
   });

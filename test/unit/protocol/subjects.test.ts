@@ -32,8 +32,8 @@ describe('subjects - names of a run', () => {
   });
 
   it('subjects - bad parts name their field', () => {
-    expect(() => n.subjects.rolloutRequest('dream' as never)).toThrow('kind: expected one of probe, sweep, train, eval, got "dream"');
-    expect(() => n.subjects.control('reboot' as never)).toThrow('cmd: expected one of refresh, pause, stop, status');
+    expect(() => n.subjects.rolloutRequest('dream' as never)).toThrow('kind: expected one of probe, sweep, train, got "dream"');
+    expect(() => n.subjects.control('reboot' as never)).toThrow('cmd: expected one of refresh, stop, status');
     expect(() => n.subjects.metrics('a..b')).toThrow(/^name: expected a metric name/);
     expect(() => n.subjects.metrics('a.>')).toThrow(NameError);
     expect(() => n.stateKeys.heartbeat('a.b')).toThrow(/^actorId: /);

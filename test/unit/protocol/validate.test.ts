@@ -22,7 +22,7 @@ describe('validate - each failure names the field path and what was expected', (
     ['id with spaces', { ...make.heartbeat(), id: 'a b' }, 'heartbeat', 'id: expected an id of 1–200 characters without whitespace or control characters, got "a b"'],
     ['negative ts', { ...make.heartbeat(), ts: -1 }, 'heartbeat', 'ts: expected a finite number ≥ 0, got -1'],
     ['bad run id', make.rolloutRequest({ run: 'a.b' }), 'rollout.request', 'run: expected a run id of 1–64 characters from [A-Za-z0-9_-], got "a.b"'],
-    ['unknown kind', make.rolloutRequest({ kind: 'dream' as never }), 'rollout.request', 'kind: expected one of probe, sweep, train, eval, got "dream"'],
+    ['unknown kind', make.rolloutRequest({ kind: 'dream' as never }), 'rollout.request', 'kind: expected one of probe, sweep, train, got "dream"'],
     ['prompt as Float32Array', make.rolloutRequest({ prompt: new Float32Array(3) as never }), 'rollout.request', 'prompt: expected an Int32Array, got Float32Array(3)'],
     ['empty prompt', make.rolloutRequest({ prompt: new Int32Array(0), prefixLength: 0 }), 'rollout.request', 'prompt: expected at least 1 token, got Int32Array(0)'],
     ['prefix longer than prompt', make.rolloutRequest({ prefixLength: 6 }), 'rollout.request', 'prefixLength: expected an integer in [0, 5], got 6'],
@@ -53,7 +53,7 @@ describe('validate - each failure names the field path and what was expected', (
     ['dead letter raw as string', make.deadLetter({ raw: 'abc' as never }), 'dead.letter', 'raw: expected bytes, got "abc"'],
     ['metric value as string', make.metricsRecord({ values: { loss: '1' as never } }), 'metrics.record', 'values.loss: expected a number, got "1"'],
     ['NaN control argument', make.controlRequest({ args: { n: NaN } }), 'control.request', 'args.n: expected a finite number, got NaN'],
-    ['unknown control command', make.controlRequest({ cmd: 'reboot' as never }), 'control.request', 'cmd: expected one of refresh, pause, stop, status, got "reboot"'],
+    ['unknown control command', make.controlRequest({ cmd: 'reboot' as never }), 'control.request', 'cmd: expected one of refresh, stop, status, got "reboot"'],
     ['nested control data', make.controlReply({ data: { deep: { x: 1 } as never } }), 'control.reply', 'data.deep: expected a string, finite number, boolean or nil, got a map'],
   ])('validate - %s', (_name, value, type, message) => {
     expect(failure(value, type)).toBe(message);

@@ -7,8 +7,10 @@ const DATA = 'examples/data/arithmetic-boxed.jsonl';
 describe('task spec', () => {
   it('task spec - the config takes a bare name or {name, options}; the default stays arithmetic', () => {
     expect(runConfig().task).toBe('arithmetic');
-    expect(runConfig({ task: 'jsonl' }).task).toBe('jsonl');
-    expect(runConfig({ task: { name: 'jsonl', options: { path: DATA } } }).task).toEqual({ name: 'jsonl', options: { path: DATA } });
+    // The config builds its task (and checks its splits against it): jsonl without a path is refused.
+    expect(() => runConfig({ task: 'jsonl' })).toThrow(/^task\.options\.path: expected/);
+    const splits = { selector: { split: 'train' }, evaluation: { splits: ['train'] } };
+    expect(runConfig({ task: { name: 'jsonl', options: { path: DATA } }, ...splits }).task).toEqual({ name: 'jsonl', options: { path: DATA } });
   });
 
   it('task spec - a malformed spec is one error naming the field', () => {
