@@ -15,8 +15,8 @@ describe('replicate arms', () => {
   });
 
   it('arms - the base config goes under every overlay, field by field', () => {
-    const [arm] = resolveArms(['prefix-tau25'], { selector: { poolTarget: 3 }, learner: { groupSize: 4 } });
-    expect(arm!.config!.selector).toMatchObject({ poolTarget: 3, tau: 0.25 });
+    const [arm] = resolveArms(['prefix-tau25'], { selector: { poolTarget: 6 }, learner: { groupSize: 4 } });
+    expect(arm!.config!.selector).toMatchObject({ poolTarget: 6, tau: 0.25 });
     expect(arm!.config!.learner.groupSize).toBe(4);
     expect(mergeOverlay({ a: { b: 1, c: [1, 2] } }, { a: { c: [3] } })).toEqual({ a: { b: 1, c: [3] } });
   });
