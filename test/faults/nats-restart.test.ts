@@ -39,7 +39,7 @@ describe('faults', () => {
     // Every training request the learner sent has exactly one result (early steps may draw fewer than 4 groups).
     const trainResults = [...ledger.perRequest.keys()].filter((id) => id.startsWith('train:'));
     expect(trainResults.length).toBe(ledger.sum('learner', 'sent'));
-    for (let s = 1; s <= 4; s++) expect(ledger.perRequest.get(`train:s${s}:0`)).toBe(1);
+    for (let s = 1; s <= 4; s++) expect([...ledger.perRequest.keys()].filter((id) => id.startsWith(`train:s${s}:`)).length, `results of step ${s}`).toBeGreaterThan(0);
     expect([...ledger.perRequest.values()].every((n) => n === 1)).toBe(true);
     const sent = ledger.sum('selector', 'sent') + ledger.sum('learner', 'sent');
     expect(ledger.perRequest.size + ledger.outstanding, 'no request lost').toBe(sent);
