@@ -1,5 +1,5 @@
 import type { RolloutRequest, RolloutResult } from '../protocol/messages.ts';
-import { reissued } from '../run/requests.ts';
+import { Outstanding } from '../run/outstanding.ts';
 import { stepOfRequest } from './plan.ts';
 import type { TrainRequest } from './requests.ts';
 
@@ -17,12 +17,6 @@ export type Verdict =
   | { kind: 'foreign' }
   /** Claims to answer a planned request but does not answer it: dead-letter with the reason. */
   | { kind: 'mismatch'; reason: string };
-
-/** A request in flight: when it was (re)sent and how often. */
-interface InFlight extends TrainRequest {
-  attempt: number;
-  sentAt: number;
-}
 
 /** One result held unacked, with the handle that acks it (a JetStream message in the actor). */
 interface Held<H> {
@@ -48,18 +42,23 @@ export interface AnswerLimits {
  * when duplicates were acked at once and the successor's re-sends were then dropped as duplicates).
  */
 export class TrainLedger<H> {
-  private readonly inFlight = new Map<string, InFlight>();
+  private readonly inFlight = new Map<string, TrainRequest>();
+  private readonly unanswered: Outstanding;
   private readonly held = new Map<string, Held<H>>();
   /** The last step trained and checkpointed: results of it or before are acked on arrival. */
   private durableStep: number;
 
-  constructor(durableStep: number, private readonly resendAfterMs: number) {
+  constructor(durableStep: number, resendAfterMs: number) {
     this.durableStep = durableStep;
+    this.unanswered = new Outstanding(resendAfterMs);
   }
 
   /** Records a step's requests as sent at `now` (call before publishing them). */
   plan(requests: readonly TrainRequest[], now: number): void {
-    for (const r of requests) this.inFlight.set(r.request.id, { ...r, attempt: 1, sentAt: now });
+    for (const r of requests) {
+      this.inFlight.set(r.request.id, r);
+      this.unanswered.sent(r.request, now);
+    }
   }
 
   /** Whether a request of this id is planned and not yet trained. */
@@ -83,6 +82,7 @@ export class TrainLedger<H> {
       if (reason) return { kind: 'mismatch', reason };
     }
     this.held.set(result.requestId, { step, result, handles: [handle] });
+    this.unanswered.answered(result.requestId);
     return { kind: sent ? 'kept' : 'early' };
   }
 
@@ -97,6 +97,7 @@ export class TrainLedger<H> {
       const reason = sent && mismatch(sent.request, h.result, limits);
       if (reason) {
         this.held.delete(id);
+        this.unanswered.sent(sent!.request, 0); // asked again at once
         bad.push({ result: h.result, handles: h.handles, reason });
       }
     }
@@ -116,20 +117,15 @@ export class TrainLedger<H> {
 
   /** Requests whose result is overdue at `now`, as their next attempt (the ledger counts it sent). */
   overdue(ids: readonly string[], now: number): Array<{ request: RolloutRequest; msgId: string }> {
-    const out: Array<{ request: RolloutRequest; msgId: string }> = [];
-    for (const id of ids) {
-      const f = this.inFlight.get(id);
-      if (!f || this.held.has(id) || now - f.sentAt < this.resendAfterMs) continue;
-      f.attempt += 1;
-      f.sentAt = now;
-      out.push(reissued(f.request, f.attempt, now));
-    }
-    return out;
+    return this.unanswered.overdue(now, ids);
   }
 
   /** Forgets a step planned but abandoned (drawn again): its results may be acked once later steps are durable. */
   abandon(ids: readonly string[]): void {
-    for (const id of ids) this.inFlight.delete(id);
+    for (const id of ids) {
+      this.inFlight.delete(id);
+      this.unanswered.answered(id);
+    }
   }
 
   /**
@@ -144,7 +140,7 @@ export class TrainLedger<H> {
       handles.push(...h.handles);
       this.held.delete(id);
     }
-    for (const [id, f] of this.inFlight) if (f.step <= this.durableStep) this.inFlight.delete(id);
+    for (const [id, f] of this.inFlight) if (f.step <= this.durableStep) this.abandon([id]);
     return handles;
   }
 
