@@ -119,11 +119,12 @@ const warnedMetrics = new Set<string>();
  * Publishes a metrics record on `saturn.<run>.metrics.<name>` through the actor's outbox (stored by
  * the metrics stream, retried through a broker outage). `step` is the learner step the values
  * belong to, 0 for values not tied to one. `id`, when given, is the record's dedup id: a record
- * sent again under it (a resumed learner re-sending its last step's) is stored once.
+ * sent again under it (a resumed learner re-sending its last step's) is stored once. `actorPid`
+ * is this process unless `values` names the process that produced them.
  */
 export function publishMetrics(ctx: ActorContext, name: string, step: number, values: Record<string, number>, id?: string): void {
   try {
-    ctx.metrics.push(ctx.bus.names.subjects.metrics(name), { ...envelope('metrics.record', id), name, step, values: { ...values, actorPid: process.pid } });
+    ctx.metrics.push(ctx.bus.names.subjects.metrics(name), { ...envelope('metrics.record', id), name, step, values: { actorPid: process.pid, ...values } });
   } catch (e) {
     // A record that fails validation is a bug here, not bad input: say so once per metric.
     if (!warnedMetrics.has(name)) ctx.log.warn({ err: e, name }, 'metrics record not published');

@@ -3,6 +3,7 @@ import { decodeOrDeadLetter } from '../src/bus/decode-or-dead-letter.ts';
 import { SeenSet } from '../src/bus/idempotency.ts';
 import { consume$, subscribe$ } from '../src/bus/observable.ts';
 import { publishJs } from '../src/bus/publish.ts';
+import { requestsIdle } from '../src/bus/queued.ts';
 import { latestWeights } from '../src/bus/weights.ts';
 import { decode, encode } from '../src/protocol/codec.ts';
 import { envelope } from '../src/protocol/envelope.ts';
@@ -131,7 +132,9 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
       takeUntil(ctx.stopping$),
     )
     .subscribe({ error: (e) => ctx.log.error({ err: e }, 're-issue failed') });
+  const idle = (kind: 'probe' | 'sweep') => requestsIdle(bus.jsm, bus.names.streams.requests, bus.names.consumers.rollout(kind));
   const reissueOverdue = async () => {
+    if (!unanswered.overdueCount(Date.now()) || !(await idle('probe')) || !(await idle('sweep'))) return;
     const again = unanswered.overdue(Date.now());
     if (again.length) ctx.log.warn({ requests: again.length, attempt: again[0]!.request.attempt }, 'results overdue; re-issuing their requests');
     for (const { request, msgId } of again) {

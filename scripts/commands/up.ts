@@ -8,7 +8,7 @@ import { within } from '../../src/bus/close.ts';
 import { decodeOrDeadLetter } from '../../src/bus/decode-or-dead-letter.ts';
 import { connectBus } from '../../src/bus/connect.ts';
 import { NatsServer } from '../../src/bus/nats-server.ts';
-import { subscribe$ } from '../../src/bus/observable.ts';
+import { metrics$ } from '../../src/bus/metrics.ts';
 import { setupRun } from '../../src/bus/setup.ts';
 import { BACKEND_FLAG } from '../../src/cli/common-flags.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
@@ -29,6 +29,12 @@ import { StepEta, statusLine } from './up-status.ts';
 import { markLive, runPaths } from '../../src/run/run-dir.ts';
 import { reportRecorder } from '../../src/run/report.ts';
 import { hintLines, writeRunFiles } from './up-run-files.ts';
+
+/** Waits until `cond` holds, at most `ms`. */
+const until = async (cond: () => boolean, ms: number) => {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+};
 
 const BIN = fileURLToPath(new URL('../../bin/saturn.mjs', import.meta.url));
 
@@ -100,13 +106,17 @@ export async function run(argv: string[]): Promise<number> {
     const report = reportRecorder();
 
     const collector = new RunCollector();
+    let readUpTo = 0;
     // saturn up reads every metrics subject, so it is the receiver that dead-letters malformed
     // records on them (a bad `metrics.variance` record is dead-lettered by the controller too).
-    const metrics = subscribe$(nc, bus.names.subjects.allMetrics)
+    // The whole metrics stream, not only what comes from now on: after --resume the summary
+    // describes the whole run (it mixed this session's counters with the whole run's results).
+    const metrics = (await metrics$(nc, runId, { replay: true }))
       .pipe(decodeOrDeadLetter('metrics.record', { js: bus.js, run: runId, actor: `up-${runId}` }))
-      .subscribe(({ value }) => {
+      .subscribe(({ msg, value }) => {
         collector.add(value);
         report.add(value);
+        readUpTo = Math.max(readUpTo, msg.seq ?? 0);
       });
     const tty = process.stderr.isTTY;
     const ticker = setInterval(() => {
@@ -136,7 +146,9 @@ export async function run(argv: string[]): Promise<number> {
     stopAll('SIGTERM');
     await within(Promise.all(children.map((c) => c.exit)), 20_000, undefined);
     stopAll('SIGKILL');
-    await new Promise((r) => setTimeout(r, 300)); // the actors' last heartbeats
+    // The actors' last counters are in the stream once they stopped: read up to its end.
+    const last = (await bus.jsm.streams.info(bus.names.streams.metrics)).state.last_seq;
+    await until(() => readUpTo >= last, 10_000);
     metrics.unsubscribe();
 
     const saved = await bus.weights.getBlob(CHECKPOINT_OBJECT);

@@ -1,5 +1,6 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { decode } from '../protocol/codec.ts';
+import { withTimeout } from './retry.ts';
 
 /**
  * The ids of the requests still waiting in a work-queue stream. A request re-sent after a broker
@@ -25,4 +26,20 @@ export async function queuedRequestIds(jsm: JetStreamManager, stream: string): P
 /** How many distinct requests are still queued and not among `answered`: the run's outstanding work. */
 export async function unansweredQueued(jsm: JetStreamManager, stream: string, answered: { has(id: string): boolean }): Promise<number> {
   return [...(await queuedRequestIds(jsm, stream))].filter((id) => !answered.has(id)).length;
+}
+
+/**
+ * Whether no request of a kind is queued or being worked on (its `rollout_<kind>` consumer has
+ * nothing pending and nothing awaiting an ack). A requester re-issues a missing result only then:
+ * while requests wait in the queue a missing result may simply be behind them, and re-issuing it
+ * would only add work (on a loaded machine that fed itself: re-issues every 9 s grew the queue).
+ * False when the broker does not answer.
+ */
+export async function requestsIdle(jsm: JetStreamManager, stream: string, consumer: string): Promise<boolean> {
+  try {
+    const info = await withTimeout(jsm.consumers.info(stream, consumer), 5_000);
+    return info.num_pending + info.num_ack_pending === 0;
+  } catch {
+    return false;
+  }
 }

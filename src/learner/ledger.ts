@@ -120,6 +120,11 @@ export class TrainLedger<H> {
     return this.unanswered.overdue(now, ids);
   }
 
+  /** How many of `ids` are overdue at `now` (without re-sending them). */
+  overdueCount(ids: readonly string[], now: number): number {
+    return this.unanswered.overdueCount(now, ids);
+  }
+
   /** Forgets a step planned but abandoned (drawn again): its results may be acked once later steps are durable. */
   abandon(ids: readonly string[]): void {
     for (const id of ids) {

@@ -16,6 +16,8 @@ export interface LearnerPorts<H> {
   sleep(ms: number): Promise<void>;
   /** The pool's entries as the learner sees them now. */
   pool(): PoolEntry[];
+  /** Whether no training request is queued or in work (only then is a missing result re-sent). */
+  requestsIdle(): Promise<boolean>;
   /** Publishes a request (retrying until stored) under `msgId`. */
   send(request: RolloutRequest, msgId: string): Promise<void>;
   /** Harvested probe and sweep groups (learner.harvestPerStep) sampled by `minVersion` or newer, as rollouts. */
@@ -67,7 +69,7 @@ export interface LearnerSettings {
   band: [number, number];
   tau: number;
   contextLength: number;
-  /** A request whose result has not come this long after it was (re)sent is sent again. */
+  /** A request whose result has not come this long after it was (re)sent, with no request queued or in work, is sent again. */
   resendAfterMs: number;
 }
 
@@ -195,7 +197,7 @@ export class LearnerLoop<H> {
     while (!this.ledger.results(ids)) {
       if (p.stopped()) return false;
       await Promise.race([p.sleep(1_000), new Promise<void>((r) => (this.wake = r))]);
-      const again = this.ledger.overdue(ids, p.now());
+      const again = this.ledger.overdueCount(ids, p.now()) > 0 && (await p.requestsIdle()) ? this.ledger.overdue(ids, p.now()) : [];
       if (again.length) p.log.warn({ step: s, overdue: again.length, of: ids.length, attempt: again[0]!.request.attempt }, 'results overdue; re-sending their requests');
       for (const r of again) {
         await p.send(r.request, r.msgId);

@@ -31,6 +31,16 @@ export class Outstanding {
     return this.waiting.size;
   }
 
+  /** How many requests (of `ids`, or all) are overdue at `now`. */
+  overdueCount(now: number, ids?: Iterable<string>): number {
+    let n = 0;
+    for (const id of ids ?? this.waiting.keys()) {
+      const w = this.waiting.get(id);
+      if (w && now - w.sentAt >= this.resendAfterMs) n++;
+    }
+    return n;
+  }
+
   /**
    * The requests (of `ids`, or all) unanswered `resendAfterMs` after they were last sent, as their
    * next attempt: same id and content, `attempt` + 1 and a `Nats-Msg-Id` of their own. They count

@@ -22,7 +22,9 @@ describe('faults', () => {
     const nc = await nats.connect();
     const bus = await setupRun(nc, run, { ackWaitMs: 3_000 });
     const checkpointed = async () => Number(new TextDecoder().decode((await bus.state.get('learner.step'))?.value ?? new Uint8Array()) || 0);
-    await until(async () => (await checkpointed()) >= 2, 180_000, 'two checkpointed steps');
+    await until(async () => (await checkpointed()) >= 2, 180_000, 'two checkpointed steps').catch((e) => {
+      throw new Error(`${(e as Error).message}\n${[first, ...others].map((p) => `--- ${p.kind}\n${p.output().slice(-3000)}`).join('\n')}`);
+    });
     first.child.kill('SIGKILL');
     await first.exited;
     const resumedFrom = await checkpointed();

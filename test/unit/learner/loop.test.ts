@@ -42,6 +42,7 @@ function harness(o: { pool: PoolEntry[]; settings?: Partial<LearnerSettings>; st
       await new Promise((r) => setImmediate(r));
     },
     pool: () => o.pool,
+    requestsIdle: async () => true,
     send: async (request, msgId) => {
       sent.push({ request, msgId });
       const result = (o.respond ?? ((r) => answer(r)))(request, msgId);
