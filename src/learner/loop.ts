@@ -2,7 +2,7 @@ import type { Rollout } from '../grpo/index.ts';
 import { countInBand, type PoolEntry } from '../pool/entry.ts';
 import { DrawLag } from '../pool/lag.ts';
 import type { RolloutRequest, RolloutResult } from '../protocol/messages.ts';
-import type { SamplingConfig } from '../run/config.ts';
+import type { RunConfig, SamplingConfig } from '../run/config.ts';
 import { mulberry32 } from '../tasks/rng.ts';
 import type { Task } from '../tasks/types.ts';
 import { assembleBatch, type StepBatch } from './batch.ts';
@@ -50,28 +50,20 @@ export interface StepDone {
   publish: boolean;
 }
 
-/** The learner's settings (from the run config). */
-export interface LearnerSettings {
+/** The learner's settings: the run config's `learner` section (GRPO aside) and what the step needs besides. */
+export type LearnerSettings = Omit<RunConfig['learner'], 'grpo'> & {
   run: string;
   task: Task;
   sampling: SamplingConfig;
   maxSteps: number;
-  promptsPerStep: number;
-  groupSize: number;
-  originalShare: number;
-  maxStaleness: number;
-  publishEvery: number;
-  checkpointEvery: number;
-  minPool: number;
-  poolWaitSeconds: number;
-  lagSteps: number;
-  drawWidth: number;
+  /** The selector's τ band and target, which draws aim at. */
   band: [number, number];
   tau: number;
+  /** The policy's context: an answer that does not fit after its prompt answers another prompt. */
   contextLength: number;
   /** A request whose result has not come this long after it was (re)sent, with no request queued or in work, is sent again. */
   resendAfterMs: number;
-}
+};
 
 /**
  * The learner's step loop, free of transport: plan a step from the pool (requests named by their

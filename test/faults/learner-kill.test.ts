@@ -5,10 +5,12 @@ import { setupRun } from '../../src/bus/setup.ts';
 import { sha256Hex } from '../../src/bus/weights.ts';
 import { stepOfRequest } from '../../src/learner/plan.ts';
 import { trainRequestId } from '../../src/learner/requests.ts';
+import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { decode } from '../../src/protocol/codec.ts';
 import type { RolloutRequest } from '../../src/protocol/messages.ts';
 import { SMALL_RUN, useActors, type ActorProcess } from '../helpers/actors.ts';
 import { useNatsServer } from '../helpers/nats.ts';
+import { runLedger } from '../helpers/run-checks.ts';
 import { readStream } from '../helpers/streams.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
@@ -115,5 +117,11 @@ describe('faults', () => {
     expect(train.filter((r) => requests.has(r.requestId)).length).toBeGreaterThan(train.length * 0.8);
     expect(dead.filter((d) => d.reason.includes('does not answer')), 'results that do not answer their request').toEqual([]);
     expect(learners.length).toBe(3);
+    // The last learner finished the run from its predecessors' checkpoints, optimiser state included.
+    const final = loadCheckpoint((await bus.weights.getBlob('checkpoint/latest'))!);
+    expect([final.meta.step, final.optimizer!.step > 0]).toEqual([MAX_STEPS, true]);
+    // Served twice, by the rollout actors' own counts: nothing beyond redeliveries and re-issues.
+    const ledger = await runLedger(nc, bus);
+    expect(ledger.unexplainedReruns, 'rollout executions no redelivery or re-issue explains').toBeLessThanOrEqual(0);
   }, 900_000);
 });

@@ -14,7 +14,7 @@ const entry = (questionId: string, prompt: string, prefix: number[]): PoolEntry 
 });
 const SETTINGS: LearnerSettings = {
   run: 'unit', task, sampling: DEFAULT_RUN_CONFIG.sampling, maxSteps: 2, promptsPerStep: 2, groupSize: 4, originalShare: 0,
-  maxStaleness: 1, publishEvery: 1, checkpointEvery: 1, minPool: 1, poolWaitSeconds: 1, lagSteps: 0, drawWidth: 0.1,
+  maxStaleness: 1, publishEvery: 1, checkpointEvery: 1, minPool: 1, poolWaitSeconds: 1, lagSteps: 0, drawWidth: 0.1, harvestPerStep: 0,
   band: [0.25, 0.75], tau: 0.5, contextLength: 96, resendAfterMs: 9_000,
 };
 
