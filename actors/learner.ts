@@ -4,7 +4,7 @@ import { deadLetter } from '../src/bus/dead-letter.ts';
 import { decodeOrDeadLetter } from '../src/bus/decode-or-dead-letter.ts';
 import { consume$ } from '../src/bus/observable.ts';
 import { publishJs } from '../src/bus/publish.ts';
-import { requestsIdle } from '../src/bus/queued.ts';
+import { consumerIdle } from '../src/bus/queued.ts';
 import { latestWeights, publishWeights, type WeightsPlace } from '../src/bus/weights.ts';
 import { grpoOptimizer, grpoUpdate } from '../src/grpo/index.ts';
 import { HarvestBuffer } from '../src/learner/harvest.ts';
@@ -94,7 +94,11 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
       now: () => Date.now(),
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       pool: () => [...pool.values()],
-      requestsIdle: () => requestsIdle(bus.jsm, bus.names.streams.requests, bus.names.consumers.rollout('train')),
+      // The learner's own results consumer always has results delivered and unacked (held until
+      // the checkpoint): only undelivered ones count there.
+      requestsIdle: async () =>
+        (await consumerIdle(bus.jsm, bus.names.streams.requests, bus.names.consumers.rollout('train'))) &&
+        consumerIdle(bus.jsm, bus.names.streams.results, bus.names.consumers.results('train', 'learner'), { delivered: false }),
       send: (request, msgId) => durably(ctx, 'train request', () => publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), request, { msgID: msgId })).then(() => undefined),
       harvest: (minVersion) => {
         const groups = harvest.take(lc.harvestPerStep, minVersion);

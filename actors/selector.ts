@@ -3,7 +3,7 @@ import { decodeOrDeadLetter } from '../src/bus/decode-or-dead-letter.ts';
 import { SeenSet } from '../src/bus/idempotency.ts';
 import { consume$, subscribe$ } from '../src/bus/observable.ts';
 import { publishJs } from '../src/bus/publish.ts';
-import { requestsIdle } from '../src/bus/queued.ts';
+import { consumerIdle } from '../src/bus/queued.ts';
 import { latestWeights } from '../src/bus/weights.ts';
 import { decode, encode } from '../src/protocol/codec.ts';
 import { envelope } from '../src/protocol/envelope.ts';
@@ -132,7 +132,9 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
       takeUntil(ctx.stopping$),
     )
     .subscribe({ error: (e) => ctx.log.error({ err: e }, 're-issue failed') });
-  const idle = (kind: 'probe' | 'sweep') => requestsIdle(bus.jsm, bus.names.streams.requests, bus.names.consumers.rollout(kind));
+  const idle = async (kind: 'probe' | 'sweep') =>
+    (await consumerIdle(bus.jsm, bus.names.streams.requests, bus.names.consumers.rollout(kind))) &&
+    consumerIdle(bus.jsm, bus.names.streams.results, bus.names.consumers.results(kind, 'selector'));
   const reissueOverdue = async () => {
     if (!unanswered.overdueCount(Date.now()) || !(await idle('probe')) || !(await idle('sweep'))) return;
     const again = unanswered.overdue(Date.now());

@@ -29,16 +29,17 @@ export async function unansweredQueued(jsm: JetStreamManager, stream: string, an
 }
 
 /**
- * Whether no request of a kind is queued or being worked on (its `rollout_<kind>` consumer has
- * nothing pending and nothing awaiting an ack). A requester re-issues a missing result only then:
- * while requests wait in the queue a missing result may simply be behind them, and re-issuing it
- * would only add work (on a loaded machine that fed itself: re-issues every 9 s grew the queue).
- * False when the broker does not answer.
+ * Whether a consumer has nothing left to deliver (`num_pending`) and, unless `delivered` is
+ * false, nothing delivered and unacked either. A requester re-issues a missing result only when
+ * its kind's `rollout_<kind>` consumer is idle (while requests wait in the queue a missing result
+ * may simply be behind them) and its own results consumer has nothing waiting (the result may
+ * be there, not yet handled). Re-issuing earlier only adds work: on a loaded machine, re-issues
+ * every 9 s fed the queue they were waiting on. False when the broker does not answer.
  */
-export async function requestsIdle(jsm: JetStreamManager, stream: string, consumer: string): Promise<boolean> {
+export async function consumerIdle(jsm: JetStreamManager, stream: string, consumer: string, o: { delivered?: boolean } = {}): Promise<boolean> {
   try {
     const info = await withTimeout(jsm.consumers.info(stream, consumer), 5_000);
-    return info.num_pending + info.num_ack_pending === 0;
+    return info.num_pending + (o.delivered === false ? 0 : info.num_ack_pending) === 0;
   } catch {
     return false;
   }

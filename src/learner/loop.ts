@@ -16,7 +16,7 @@ export interface LearnerPorts<H> {
   sleep(ms: number): Promise<void>;
   /** The pool's entries as the learner sees them now. */
   pool(): PoolEntry[];
-  /** Whether no training request is queued or in work (only then is a missing result re-sent). */
+  /** Whether no training request is queued or in work and no result waits undelivered (only then is a missing result re-sent). */
   requestsIdle(): Promise<boolean>;
   /** Publishes a request (retrying until stored) under `msgId`. */
   send(request: RolloutRequest, msgId: string): Promise<void>;
