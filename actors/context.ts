@@ -10,6 +10,7 @@ import { deadLetterExhausted$ } from '../src/bus/exhausted.ts';
 import { poolChanges$, type PoolChange } from '../src/bus/pool.ts';
 import type { PoolEntry } from '../src/pool/entry.ts';
 import { publishCore } from '../src/bus/publish.ts';
+import { MetricsOutbox } from '../src/bus/metrics-outbox.ts';
 import { retrying } from '../src/bus/retry.ts';
 import { setupRun, type RunBus, type SetupOptions } from '../src/bus/setup.ts';
 import { encode } from '../src/protocol/codec.ts';
@@ -42,6 +43,8 @@ export interface ActorContext {
   inFlight: number;
   /** Work started by a pipeline that a stop must let finish (see {@link finishBeforeStop}). */
   readonly unfinished: Set<Promise<unknown>>;
+  /** Metrics waiting for the stream to store them (they survive a broker outage). */
+  readonly metrics: MetricsOutbox;
 }
 
 export interface ActorStart {
@@ -59,6 +62,7 @@ export async function openActorContext(o: ActorStart): Promise<ActorContext> {
   const actorId = (o.id ?? `${o.kind}-${hostname()}-${process.pid}`).replace(/[^A-Za-z0-9_-]/g, '-');
   const nc = await connectBus({ ...o.connect, name: actorId });
   const bus = await setupRun(nc, o.run, { ackWaitMs: o.config.rollout.ackWaitSeconds * 1000, ...o.setup });
+  const log = rootLogger.child({ run: o.run, actor: o.kind, id: actorId });
   const ctx: ActorContext = {
     nc,
     bus,
@@ -67,7 +71,7 @@ export async function openActorContext(o: ActorStart): Promise<ActorContext> {
     task: taskOf(o.config.task),
     actorId,
     kind: o.kind,
-    log: rootLogger.child({ run: o.run, actor: o.kind, id: actorId }),
+    log,
     deadLetters: new DeadLetterCounter(),
     stopping$: new Subject<void>(),
     stopRequested: false,
@@ -75,6 +79,7 @@ export async function openActorContext(o: ActorStart): Promise<ActorContext> {
     policyVersion: -1,
     inFlight: 0,
     unfinished: new Set(),
+    metrics: new MetricsOutbox(bus.js, { onRetry: (err, waiting) => log.warn({ err, waiting }, 'metrics wait for the broker') }),
   };
   interval(o.config.heartbeatSeconds * 1000)
     .pipe(takeUntil(ctx.stopping$))
@@ -152,7 +157,7 @@ export async function heartbeat(ctx: ActorContext): Promise<void> {
     inFlight: ctx.inFlight,
     handled,
   } as const;
-  // Counters first: a core publish is buffered and goes out with the drain, while the KV write can
+  // Counters first: they are queued in the outbox, which a stop flushes, while the KV write can
   // take seconds on a busy broker and the stop does not wait for it without bound. The run's
   // ledger reads these counters; a final record lost behind a slow write showed one request
   // nobody reported sending.
@@ -175,12 +180,15 @@ export function announceReady(ctx: ActorContext, details: Record<string, unknown
 const warnedMetrics = new Set<string>();
 
 /**
- * Publishes a metrics record on `saturn.<run>.metrics.<name>` (core NATS; the metrics stream keeps
- * it). `step` is the learner step the values belong to, 0 for values not tied to one.
+ * Publishes a metrics record on `saturn.<run>.metrics.<name>` through the actor's outbox (stored by
+ * the metrics stream, retried through a broker outage). `step` is the learner step the values
+ * belong to, 0 for values not tied to one. `id`, when given, is the record's dedup id: a record
+ * sent again under it (a resumed learner re-sending its last step's) is stored once. `actorPid`
+ * is this process unless `values` names the process that produced them.
  */
-export function publishMetrics(ctx: ActorContext, name: string, step: number, values: Record<string, number>): void {
+export function publishMetrics(ctx: ActorContext, name: string, step: number, values: Record<string, number>, id?: string): void {
   try {
-    publishCore(ctx.nc, ctx.bus.names.subjects.metrics(name), { ...envelope('metrics.record'), name, step, values: { ...values, actorPid: process.pid } });
+    ctx.metrics.push(ctx.bus.names.subjects.metrics(name), { ...envelope('metrics.record', id), name, step, values: { actorPid: process.pid, ...values } });
   } catch (e) {
     // A record that fails validation is a bug here, not bad input: say so once per metric.
     if (!warnedMetrics.has(name)) ctx.log.warn({ err: e, name }, 'metrics record not published');
@@ -196,9 +204,19 @@ export async function quarantine(ctx: ActorContext, subject: string, raw: Uint8A
   await toDeadLetters(deadLetterSink(ctx), { reason, subject, raw }).catch((e) => ctx.log.warn({ err: e, subject, reason }, 'could not dead-letter a malformed message'));
 }
 
-/** `retrying` with the actor's logger: publishes and KV writes survive a broker restart. */
+/**
+ * `retrying` with the actor's logger: publishes and KV writes survive a broker restart or outage
+ * however long it lasts (an actor never exits on its own because the broker is away). Once the
+ * actor is stopping, a write gets 15 s more, so a stop never hangs on a broker that is gone.
+ */
 export function durably<T>(ctx: ActorContext, what: string, attempt: () => Promise<T>): Promise<T> {
-  return retrying(attempt, { onRetry: (e, tries) => tries % 5 === 1 && ctx.log.warn({ err: e, what, tries }, 'retrying') });
+  let stopSeen: number | undefined;
+  const giveUp = () => {
+    if (!ctx.stopRequested) return false;
+    stopSeen ??= Date.now();
+    return Date.now() - stopSeen > 15_000;
+  };
+  return retrying(attempt, { totalMs: Infinity, giveUp, onRetry: (e, tries) => tries % 5 === 1 && ctx.log.warn({ err: e, what, tries }, 'retrying') });
 }
 
 /** Adds `by` to a named counter. */
@@ -231,5 +249,7 @@ export async function closeActorContext(ctx: ActorContext): Promise<void> {
   // must come after it, or the run's ledger shows a request nobody reported sending.
   await within(Promise.allSettled([...ctx.unfinished]), 10_000, undefined);
   await within(heartbeat(ctx).catch(() => undefined), 5_000, undefined);
+  if (!(await ctx.metrics.flush(10_000))) ctx.log.warn({ waiting: ctx.metrics.waiting }, 'metrics not all stored before the stop');
+  ctx.metrics.close();
   if (!(await drainOrClose(ctx.nc))) ctx.log.warn('drain timed out; connection closed');
 }

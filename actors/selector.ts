@@ -3,12 +3,14 @@ import { decodeOrDeadLetter } from '../src/bus/decode-or-dead-letter.ts';
 import { SeenSet } from '../src/bus/idempotency.ts';
 import { consume$, subscribe$ } from '../src/bus/observable.ts';
 import { publishJs } from '../src/bus/publish.ts';
+import { consumerIdle } from '../src/bus/queued.ts';
 import { latestWeights } from '../src/bus/weights.ts';
 import { decode, encode } from '../src/protocol/codec.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { RolloutResult } from '../src/protocol/messages.ts';
 import { countInBand, type PoolEntry } from '../src/pool/entry.ts';
 import { prefixSlotsPerStep } from '../src/learner/plan.ts';
+import { Outstanding } from '../src/run/outstanding.ts';
 import { poolKey, rolloutRequest } from '../src/run/requests.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
 import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, sweepTarget, topUp } from '../src/selector/step.ts';
@@ -43,6 +45,9 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
   };
   await refreshVersion();
 
+  // Probes and sweeps whose result does not come are issued again (a new attempt), or the
+  // question would stay in `probing`/`sweeps` for the rest of the run.
+  const unanswered = new Outstanding(3 * config.rollout.ackWaitSeconds * 1000);
   const execute = (outputs: SelectorOutput[]) => finishBeforeStop(ctx, publishOutputs(outputs));
   const publishOutputs = async (outputs: SelectorOutput[]) => {
     for (const o of outputs) {
@@ -50,6 +55,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
         const r = o.request;
         // Probes and sweeps must describe the current policy: require the latest announced version.
         const msg = rolloutRequest(task, config.sampling, { run: ctx.run, kind: r.kind, id: `${r.kind}:${r.key}`, groupId: r.groupId, question: r.question, prefix: r.prefix, n: r.n, minPolicyVersion: policyVersion });
+        unanswered.sent(msg, Date.now());
         await durably(ctx, 'request', () => publishJs(bus.js, bus.names.subjects.rolloutRequest(r.kind), msg));
         count(ctx, 'sent');
         count(ctx, `sent.${r.kind}`);
@@ -64,6 +70,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
   };
 
   const handle = async (r: RolloutResult) => {
+    if (r.kind !== 'train') unanswered.answered(r.id);
     if (!seen.add(`${r.kind}:${r.id}`)) {
       count(ctx, 'duplicates');
       return;
@@ -115,6 +122,25 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
     )
     .subscribe({ error: (e) => ctx.log.error({ err: e }, 'top-up failed') });
   interval(2_000)
+    .pipe(
+      concatMap(() => from(finishBeforeStop(ctx, reissueOverdue()))),
+      takeUntil(ctx.stopping$),
+    )
+    .subscribe({ error: (e) => ctx.log.error({ err: e }, 're-issue failed') });
+  const idle = async (kind: 'probe' | 'sweep') =>
+    (await consumerIdle(bus.jsm, bus.names.streams.requests, bus.names.consumers.rollout(kind))) &&
+    consumerIdle(bus.jsm, bus.names.streams.results, bus.names.consumers.results(kind, 'selector'));
+  const reissueOverdue = async () => {
+    if (!unanswered.overdueCount(Date.now()) || !(await idle('probe')) || !(await idle('sweep'))) return;
+    const again = unanswered.overdue(Date.now());
+    if (again.length) ctx.log.warn({ requests: again.length, attempt: again[0]!.request.attempt }, 'results overdue; re-issuing their requests');
+    for (const { request, msgId } of again) {
+      if (ctx.stopRequested) return;
+      await durably(ctx, 'request', () => publishJs(bus.js, bus.names.subjects.rolloutRequest(request.kind), request, { msgID: msgId }));
+      count(ctx, 'resent');
+    }
+  };
+  interval(2_000)
     .pipe(takeUntil(ctx.stopping$))
     .subscribe(() => {
       const pHats = [...state.pool.values()].map((e) => e.pHat);
@@ -128,6 +154,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
         sweepTarget: sweepTarget(state, settings),
         sweeps: state.sweeps.size,
         probing: state.probing.size,
+        unanswered: unanswered.size,
         ...state.counters,
       });
     });

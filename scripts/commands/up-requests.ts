@@ -2,13 +2,13 @@ import { unansweredQueued } from '../../src/bus/queued.ts';
 import type { RunBus } from '../../src/bus/setup.ts';
 import { decode } from '../../src/protocol/codec.ts';
 import { RolloutTally } from '../../src/run/rollouts.ts';
-import type { RunCollector } from '../../src/run/summary.ts';
+import { requestLedger, type RunCollector } from '../../src/run/summary.ts';
 
 /**
- * Request accounting at the end of a run: sent (by selector and learner), completed (distinct
- * request ids in the results stream), outstanding (distinct ids still in the work queue and not
- * answered), redelivered (served more than once), dead-lettered, and
- * lost = sent − completed − outstanding; and the rollouts sampled per kind against those trained on.
+ * Request accounting at the end of a run (see {@link requestLedger}), from the broker's streams
+ * and the counters of every actor process of the run (`c` must have read the whole metrics
+ * stream, so a resumed run is counted whole); and the rollouts sampled per kind against those
+ * trained on.
  */
 export async function countRequests(bus: RunBus, c: RunCollector) {
   const tally = new RolloutTally();
@@ -31,14 +31,12 @@ export async function countRequests(bus: RunBus, c: RunCollector) {
   }
   const outstanding = await unansweredQueued(bus.jsm, bus.names.streams.requests, ids);
   const deadLettered = (await bus.jsm.streams.info(bus.names.streams.dead)).state.messages;
-  const sent = c.counter('sent', 'selector') + c.counter('sent', 'learner');
-  const requests = {
-    sent,
+  const requests = requestLedger({
+    sent: c.counter('sent', 'selector') + c.counter('sent', 'learner'),
     completed: ids.size,
     outstanding,
     redelivered: c.counter('redelivered', 'rollout'),
     deadLettered,
-    lost: Math.max(0, sent - ids.size - outstanding),
-  };
+  });
   return { requests, rollouts: tally.counts(c.counter('trainedRollouts', 'learner')) };
 }

@@ -8,7 +8,7 @@ import { within } from '../../src/bus/close.ts';
 import { decodeOrDeadLetter } from '../../src/bus/decode-or-dead-letter.ts';
 import { connectBus } from '../../src/bus/connect.ts';
 import { NatsServer, randomToken } from '../../src/bus/nats-server.ts';
-import { subscribe$ } from '../../src/bus/observable.ts';
+import { metrics$ } from '../../src/bus/metrics.ts';
 import { setupRun } from '../../src/bus/setup.ts';
 import { connectOptions, secretsEnv } from '../../src/cli/nats-flags.ts';
 import { SaturnError } from '../../src/errors.ts';
@@ -29,6 +29,12 @@ import { reportRecorder } from '../../src/run/report.ts';
 import { hintLines, writeRunFiles } from './up-run-files.ts';
 import { keepVersions, questionStreams, saveFinal } from './up-keep.ts';
 import type { UpFlags } from './up.ts';
+
+/** Waits until `cond` holds, at most `ms`. */
+const until = async (cond: () => boolean, ms: number) => {
+  const deadline = Date.now() + ms;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+};
 
 const BIN = fileURLToPath(new URL('../../bin/saturn.mjs', import.meta.url));
 
@@ -113,9 +119,13 @@ export async function runUp(flags: UpFlags, config: RunConfig, runId: string): P
     let stoppedBy: 'max-steps' | 'max-rollouts' = 'max-steps';
     // saturn up reads every metrics subject, so it is the receiver that dead-letters malformed
     // records on them (a bad `metrics.variance` record is dead-lettered by the controller too).
-    metrics = subscribe$(nc, bus.names.subjects.allMetrics)
+    // The whole metrics stream, not only what comes from now on: after --resume the summary
+    // describes the whole run (it mixed this session's counters with the whole run's results).
+    let readUpTo = 0;
+    metrics = (await metrics$(nc, runId, { replay: true }))
       .pipe(decodeOrDeadLetter('metrics.record', { js: bus.js, run: runId, actor: `up-${runId}` }))
-      .subscribe(({ value }) => {
+      .subscribe(({ msg, value }) => {
+        readUpTo = Math.max(readUpTo, msg.seq ?? 0);
         collector.add(value);
         report.add(value);
         const samples = collector.counter('samples', 'rollout');
@@ -174,7 +184,9 @@ export async function runUp(flags: UpFlags, config: RunConfig, runId: string): P
     stopAll('SIGKILL');
     const learnerExit = await learnerDone;
     say(`learner ended (exit code ${learnerExit}); the actors are stopped`);
-    await new Promise((r) => setTimeout(r, 300)); // the actors' last heartbeats
+    // The actors' last counters are in the stream once they stopped: read up to its end.
+    const last = (await bus.jsm.streams.info(bus.names.streams.metrics)).state.last_seq;
+    await until(() => readUpTo >= last, 10_000);
     metrics.unsubscribe();
 
     // Read before the embedded server stops: the run's store goes with it.

@@ -138,6 +138,11 @@ export class NatsServer {
     await this.#spawn();
   }
 
+  /** Starts a stopped server again on the same port with the same store directory (after {@link stop} or {@link kill}). */
+  async startAgain(): Promise<void> {
+    if (!this.running) await this.#spawn();
+  }
+
   /** Stops the server and removes its store directory if this object created it. */
   async dispose(): Promise<void> {
     await this.stop();

@@ -1,5 +1,6 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { decode } from '../protocol/codec.ts';
+import { withTimeout } from './retry.ts';
 
 /**
  * The ids of the requests still waiting in a work-queue stream. A request re-sent after a broker
@@ -25,4 +26,21 @@ export async function queuedRequestIds(jsm: JetStreamManager, stream: string): P
 /** How many distinct requests are still queued and not among `answered`: the run's outstanding work. */
 export async function unansweredQueued(jsm: JetStreamManager, stream: string, answered: { has(id: string): boolean }): Promise<number> {
   return [...(await queuedRequestIds(jsm, stream))].filter((id) => !answered.has(id)).length;
+}
+
+/**
+ * Whether a consumer has nothing left to deliver (`num_pending`) and, unless `delivered` is
+ * false, nothing delivered and unacked either. A requester re-issues a missing result only when
+ * its kind's `rollout_<kind>` consumer is idle (while requests wait in the queue a missing result
+ * may simply be behind them) and its own results consumer has nothing waiting (the result may
+ * be there, not yet handled). Re-issuing earlier only adds work: on a loaded machine, re-issues
+ * every 9 s fed the queue they were waiting on. False when the broker does not answer.
+ */
+export async function consumerIdle(jsm: JetStreamManager, stream: string, consumer: string, o: { delivered?: boolean } = {}): Promise<boolean> {
+  try {
+    const info = await withTimeout(jsm.consumers.info(stream, consumer), 5_000);
+    return info.num_pending + (o.delivered === false ? 0 : info.num_ack_pending) === 0;
+  } catch {
+    return false;
+  }
 }

@@ -4,8 +4,6 @@ import type { Question } from '../tasks/types.ts';
 
 /** One group the learner asks for at a step. */
 export interface PlannedGroup {
-  /** Deterministic request id: a resumed learner re-sends the same ids, so nothing is sampled twice. */
-  requestId: string;
   groupId: string;
   source: 'prefix' | 'original';
   question: Question;
@@ -24,7 +22,6 @@ export interface PlannedGroup {
  * group id, so GRPO normalises them as one larger group of the same prompt.
  */
 export function planStep(
-  step: number,
   pool: PoolEntry[],
   o: { promptsPerStep: number; groupSize: number; originalShare: number; aim?: Partial<DrawAim> },
   rng: () => number,
@@ -33,8 +30,7 @@ export function planStep(
   const originals = o.promptsPerStep - prefixSlots;
   const prefixed = drawSlots(pool, prefixSlots, rng, { ...DEFAULT_AIM, ...o.aim }).map((e) => ({ e, original: false }));
   const plain = drawUniform(pool, originals, rng).map((e) => ({ e, original: true }));
-  return [...plain, ...prefixed].map(({ e, original }, i) => ({
-    requestId: `train:s${step}:${i}`,
+  return [...plain, ...prefixed].map(({ e, original }) => ({
     groupId: original ? `original:${e.questionId}` : entryGroupId(e),
     source: original ? 'original' : 'prefix',
     question: { id: e.questionId, split: e.split, prompt: e.prompt, answer: e.answer },
@@ -49,8 +45,8 @@ export function prefixSlotsPerStep(o: { promptsPerStep: number; originalShare: n
   return o.promptsPerStep - Math.round(o.promptsPerStep * o.originalShare);
 }
 
-/** The step a training request id belongs to (`train:s<step>:<i>`), or undefined. */
+/** The step a training request id belongs to (`train:s<step>:<i>:<hash>`, see `trainRequestId`), or undefined. */
 export function stepOfRequest(requestId: string): number | undefined {
-  const m = /^train:s(\d+):\d+$/.exec(requestId);
+  const m = /^train:s(\d+):\d+:[0-9a-f]{16}$/.exec(requestId);
   return m ? Number(m[1]) : undefined;
 }

@@ -78,9 +78,9 @@ export interface RunConfig {
     originalShare: number;
     /** Results older than this many policy versions are not trained on (and are counted). */
     maxStaleness: number;
-    /** Publish weights every k steps. */
+    /** Publish weights every k steps (each publish checkpoints first, so no version is announced twice). */
     publishEvery: number;
-    /** Checkpoint every k steps (and at stop). */
+    /** Checkpoint every k steps, at every weights publish, and at stop; results are acked only after. */
     checkpointEvery: number;
     /**
      * Entries in the τ band the pool should hold before each step. The first step waits for

@@ -44,6 +44,21 @@ export function rolloutRequest(task: Task, s: SamplingConfig, spec: RequestSpec,
   };
 }
 
+/**
+ * The request sent again as attempt `attempt` (≥ 2): same id and content, a new `Nats-Msg-Id`
+ * (`<id>#<attempt>`), so that the requests stream does not drop it as a duplicate of the first
+ * issue within its 2-minute window. Its result keeps the request's id, so results stay
+ * deduplicated per logical request.
+ */
+export function reissued(request: RolloutRequest, attempt: number, now: number): { request: RolloutRequest; msgId: string } {
+  return { request: { ...request, ts: now, attempt }, msgId: attemptMsgId(request.id, attempt) };
+}
+
+/** The `Nats-Msg-Id` of a request's `attempt`: its id for the first, `<id>#<attempt>` after. */
+export function attemptMsgId(id: string, attempt: number): string {
+  return attempt <= 1 ? id : `${id}#${attempt}`;
+}
+
 /** Pool KV keys: question ids may hold characters KV keys cannot (`+`, `:`), so they are base64url. */
 export function poolKey(questionId: string): string {
   return Buffer.from(questionId, 'utf8').toString('base64url');

@@ -15,7 +15,34 @@ export function refreshCause(r: MetricsRecord): string | undefined {
   return r.name.startsWith('refresh.') ? r.name.slice('refresh.'.length) : undefined;
 }
 
-/** Folds the run's metrics stream into what the summary and the live view show. Bounded state. */
+/** The run's request accounting (the `requests` of `saturn up`'s summary). */
+export interface RequestLedger {
+  /** Requests the selector and learner processes issued (re-issues of one request not counted). */
+  sent: number;
+  /** Distinct request ids with a result in the results stream. */
+  completed: number;
+  /** Distinct ids still queued and not answered. */
+  outstanding: number;
+  /** Requests served more than once (redelivered to a rollout actor). */
+  redelivered: number;
+  deadLettered: number;
+  /**
+   * sent − completed − outstanding, not clamped: negative means more answered than the counters
+   * say were sent (counters lost with a killed process, or results nobody asked for), which a
+   * clamp at 0 hid, so the loss check meant nothing after a resume.
+   */
+  lost: number;
+}
+
+export function requestLedger(r: Omit<RequestLedger, 'lost'>): RequestLedger {
+  return { ...r, lost: r.sent - r.completed - r.outstanding };
+}
+
+/**
+ * Folds the run's metrics stream into what the summary and the live view show. Bounded state.
+ * Fed the whole stream (a replay), it describes the whole run: after `--resume` the counters of
+ * the first processes and of their successors are summed, each process by its pid.
+ */
 export class RunCollector {
   private readonly families = { original: { n: 0, informative: 0, std: 0, mean: 0 }, prefix: { n: 0, informative: 0, std: 0, mean: 0 } };
   readonly refreshes: Array<{ cause: string; step: number; questions: number }> = [];

@@ -13,5 +13,9 @@ export async function runLedger(nc: NatsConnection, bus: RunBus) {
   for (const m of metrics) if (m.name.startsWith('actor.')) actorCounters.set(`${m.name}:${m.values.actorPid}`, m.values);
   const sum = (kind: string, name: string) => [...actorCounters].filter(([k]) => k.startsWith(`actor.${kind}:`)).reduce((a, [, v]) => a + (v[name] ?? 0), 0);
   const outstanding = await unansweredQueued(bus.jsm, bus.names.streams.requests, perRequest);
-  return { results, perRequest, metrics, sum, outstanding };
+  // Served twice, counted by the actors themselves (the results stream's dedup window hides a
+  // second execution): rollout executions beyond one per answered request that no redelivery
+  // (an actor died or an ack was lost) or re-issue (a requester sent it again) explains.
+  const unexplainedReruns = sum('rollout', 'handled') - perRequest.size - sum('rollout', 'redelivered') - sum('selector', 'resent') - sum('learner', 'resent');
+  return { results, perRequest, metrics, sum, outstanding, unexplainedReruns };
 }

@@ -34,3 +34,28 @@ describe('retrying', () => {
     await expect(withTimeout(new Promise(() => undefined), 20)).rejects.toBeInstanceOf(AttemptTimeoutError);
   });
 });
+
+describe('retrying - abandoned attempts', () => {
+  it('retrying - an attempt abandoned for its time that rejects later is never an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let calls = 0;
+      const value = await retrying(() => (++calls === 1 ? new Promise<string>((_, reject) => setTimeout(() => reject(new Error('late TimeoutError')), 80)) : Promise.resolve('second')), { attemptMs: 20 });
+      expect(value).toBe('second');
+      await new Promise((r) => setTimeout(r, 150));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('retrying - with totalMs Infinity it retries until giveUp says stop', async () => {
+    let stop = false;
+    let calls = 0;
+    const p = retrying(async () => { if (++calls === 3) stop = true; throw new Error('broker down'); }, { totalMs: Infinity, giveUp: () => stop });
+    await expect(p).rejects.toThrow('broker down');
+    expect(calls).toBe(3);
+  });
+});

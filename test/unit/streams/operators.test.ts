@@ -1,6 +1,5 @@
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { dropStale } from '../../../streams/staleness.ts';
 import { varianceRecords, type StepGroups } from '../../../streams/variance.ts';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -45,15 +44,5 @@ describe('stream operators', () => {
         b: expect.objectContaining({ prefixMeanRewardStd: 0.5, originalMeanRewardStd: NaN, originalInformativeShare: NaN }),
       });
     });
-  });
-
-  it('staleness - results more than maxStaleness versions behind are dropped and reported', () => {
-    const stale: number[] = [];
-    scheduler().run(({ cold, expectObservable }) => {
-      const items = { a: { policyVersion: 10 }, b: { policyVersion: 7 }, c: { policyVersion: 8 } };
-      const out = cold('abc|', items).pipe(dropStale(() => 10, 2, (_, lag) => stale.push(lag)));
-      expectObservable(out).toBe('a-c|', items);
-    });
-    expect(stale).toEqual([3]);
   });
 });
