@@ -58,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function exportPrefixes(reader: RunReader, format: 'jsonl' | 'csv', out: string | undefined) {
-  const rows = prefixRows(await reader.poolEntries());
+  const rows = prefixRows(await reader.poolEntries((key, reason) => process.stderr.write(`pool key ${key}: left out: ${reason}\n`)));
   const text = format === 'csv' ? toCsv(rows) : toJsonl(rows);
   if (out) await write(out, text);
   else process.stdout.write(text);

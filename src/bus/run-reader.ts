@@ -8,14 +8,17 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { PoolEntry } from '../pool/entry.ts';
-import { decodePoolEntry } from '../pool/stored.ts';
+import { decodePoolEntry } from '../pool/entry.ts';
 import { runNames } from '../protocol/subjects.ts';
 import { RunNotFoundError } from './errors.ts';
 
 /** Read-only handles on one run's buckets. */
 export interface RunReader {
-  /** Every pool entry (the latest value of each key; deleted keys left out). */
-  poolEntries(): Promise<PoolEntry[]>;
+  /**
+   * Every valid pool entry (the latest value of each key; deleted keys left out). A reader that
+   * only looks does not dead-letter: an entry that fails validation is left out and told to `onBad`.
+   */
+  poolEntries(onBad?: (key: string, reason: string) => void): Promise<PoolEntry[]>;
   /** The run config as stored by `saturn up` (JSON), or undefined. */
   config(): Promise<unknown>;
   /** The bytes of object `name` in the weights store, or null when there is none. */
@@ -38,11 +41,14 @@ export async function openRunReader(nc: NatsConnection, run: string): Promise<Ru
   const state: KV = await open(`KV_${names.buckets.state}`, () => kvm.open(names.buckets.state));
   const weights = await open(`OBJ_${names.buckets.weights}`, () => new Objm(js).open(names.buckets.weights));
   return {
-    async poolEntries() {
+    async poolEntries(onBad) {
       const entries: PoolEntry[] = [];
       for await (const key of await pool.keys()) {
         const e = await pool.get(key);
-        if (e?.operation === 'PUT') entries.push(decodePoolEntry(e.value));
+        if (e?.operation !== 'PUT') continue;
+        const d = decodePoolEntry(e.value);
+        if (d.ok) entries.push(d.value);
+        else onBad?.(key, d.reason);
       }
       return entries;
     },

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { subscribe$ } from '../../../src/bus/observable.ts';
+import { putPoolEntry } from '../../../src/bus/pool.ts';
 import { publishCore } from '../../../src/bus/publish.ts';
 import { setupRun } from '../../../src/bus/setup.ts';
 import { decode, encode } from '../../../src/protocol/codec.ts';
 import { envelope } from '../../../src/protocol/envelope.ts';
 import type { PoolEntry } from '../../../src/pool/entry.ts';
-import { poolKey } from '../../../src/run/requests.ts';
 import { SMALL_RUN, useActors } from '../../helpers/actors.ts';
 import { useNatsServer } from '../../helpers/nats.ts';
 import { readStream } from '../../helpers/streams.ts';
@@ -35,8 +35,8 @@ describe('controller actor', () => {
       asked.push(String(req.value.args?.questionIds));
       m.respond(encode({ ...envelope('control.reply'), requestId: req.value.id, ok: true, data: { reprobed: 1 } }));
     });
-    await bus.pool.put(poolKey('drifted'), JSON.stringify(entry('drifted', 62, 64)));
-    await bus.pool.put(poolKey('fine'), JSON.stringify(entry('fine', 32, 64)));
+    await putPoolEntry(bus.pool, entry('drifted', 62, 64));
+    await putPoolEntry(bus.pool, entry('fine', 32, 64));
     const controller = actors.start('controller', ['--nats', nats.url, '--run', run, '--config', config]);
     await until(() => controller.output().includes('controller ready'), 60_000, 'controller ready');
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectBus, NatsServer, setupRun } from '../../../src/bus/index.ts';
 import { checkpointHeader } from '../../../src/model/checkpoint.ts';
+import { putPoolEntry } from '../../../src/bus/pool.ts';
 import type { PoolEntry } from '../../../src/pool/entry.ts';
 import { runPaths } from '../../../src/run/run-dir.ts';
 import { publishRecord, useCommand } from '../../helpers/command.ts';
@@ -30,7 +31,8 @@ beforeAll(async () => {
   const nc = await connectBus({ servers: [server.url], name: 'finished-run-setup' });
   const bus = await setupRun(nc, RUN);
   await bus.state.put('config', JSON.stringify({ task: TASK }));
-  await bus.pool.put(Buffer.from(ENTRY.questionId).toString('base64url'), JSON.stringify(ENTRY));
+  await putPoolEntry(bus.pool, ENTRY);
+  await bus.pool.put(Buffer.from('q2').toString('base64url'), JSON.stringify({ ...ENTRY, questionId: 'q2' })); // the old JSON form: left out, said
   await bus.weights.putBlob({ name: 'checkpoint/latest' }, readFileSync('checkpoints/arithmetic.ckpt'));
   publishRecord(bus, nc, 'learner', 1, { rewardMean: 0.5 });
   publishRecord(bus, nc, 'learner.done', 1, { step: 1, version: 1 });
@@ -67,6 +69,7 @@ describe('a finished run', () => {
     const csv = exporter(['prefixes', '--run', RUN, '--dir', dir, '--format', 'csv']);
     expect(await csv.exited, csv.stderr()).toBe(0);
     expect(csv.stdout()).toBe('question,truncated_cot,ground_truth,p_hat,ci_low,ci_high,fraction,policy_version\r\nWhat is 2 + 3?,\\,5,0.5,0.2,0.8,0.1,2\r\n');
+    expect(csv.stderr()).toMatch(/pool key cTI: left out: /);
     const out = join(dir, 'policy.ckpt');
     const ckpt = exporter(['checkpoint', '--run', RUN, '--dir', dir, '--out', out]);
     expect(await ckpt.exited, ckpt.stderr()).toBe(0);
