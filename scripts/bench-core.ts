@@ -8,6 +8,7 @@ import { parseFlags } from '../src/cli/flags.ts';
 import { questionContext, sampleGroups } from '../src/evaluate/rollouts.ts';
 import { grpoConfig, grpoOptimizer, grpoUpdate, type Rollout } from '../src/grpo/index.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
+import { policyCost } from '../src/model/config.ts';
 import type { Policy } from '../src/model/policy.ts';
 import { sampleByRecompute, sampleWithCache } from '../src/model/sample.ts';
 import { resolveTask } from '../src/tasks/index.ts';
@@ -19,6 +20,7 @@ const SPEC = {
   prompts: { type: 'integer', description: 'prompts per GRPO step', default: 4, min: 1 },
   group: { type: 'integer', description: 'rollouts per prompt (G)', default: 16, min: 2 },
   'sample-batch': { type: 'integer', description: 'sequences sampled at once', default: 16, min: 1 },
+  'sampler-prompts': { type: 'integer', description: 'distinct prompts (each × group) in the samplerGflops call', default: 4, min: 1 },
   'new-tokens': { type: 'integer', description: 'tokens generated per sequence', default: 64, min: 1 },
   'skip-cpu': { type: 'boolean', description: 'do not measure the cpu backend', default: false },
   backend: BACKEND_FLAG,
@@ -84,10 +86,25 @@ function samplingRates(policy: Policy, task: Task, batch: number, newTokens: num
   const [q] = task.generate('easy', 1, 99);
   const prompts = Array.from({ length: batch }, () => questionContext(task, q!).ids);
   const options = { temperature: 1, topP: 1, maxTokens: newTokens, stopToken: -1 };
-  const kv = timeIt(() => sampleWithCache(policy, prompts, { ...options, rng: mulberry32(3) }), 2);
+  const kv = timeIt(() => sampleWithCache(policy, prompts, { ...options, rng: mulberry32(3) }), 3);
   // Recomputation is ~20x slower: one run, after the cache's runs have warmed the kernels.
   const full = recompute ? timeIt(() => sampleByRecompute(policy, prompts, { ...options, rng: mulberry32(3) }), 1, false) : NaN;
   return { kv: (batch * newTokens) / kv, recompute: (batch * newTokens) / full };
+}
+
+/**
+ * Useful GFLOP/s of KV-cache sampling as a rollout actor runs it: `prompts` distinct questions ×
+ * `group` continuations in one call (the actor packs `rollout.concurrency` requests of G samples).
+ * Counted like the learner's figure (policyCost at the shapes run): one forward position per
+ * generated token at its context length; the prompts' prefill is not counted. Best of `reps`.
+ */
+function samplerGflops(policy: Policy, task: Task, prompts: number, group: number, newTokens: number, reps: number): { gflops: number; tokensPerSecond: number } {
+  const questions = task.generate('easy', prompts, 77);
+  const contexts = questions.flatMap((q) => Array.from({ length: group }, () => questionContext(task, q).ids));
+  const seconds = timeIt(() => sampleWithCache(policy, contexts, { temperature: 1, topP: 1, maxTokens: newTokens, stopToken: -1, rng: mulberry32(5) }), reps);
+  let flops = 0;
+  for (const ids of contexts) for (let t = 0; t < newTokens; t++) flops += policyCost(policy.config, ids.length + t).forwardFlopsPerToken;
+  return { gflops: flops / seconds / 1e9, tokensPerSecond: (contexts.length * newTokens) / seconds };
 }
 
 async function measure(flags: Flags, backend: string, bytes: Uint8Array, task: Task, light: boolean) {
@@ -99,8 +116,9 @@ async function measure(flags: Flags, backend: string, bytes: Uint8Array, task: T
   const learner = learnerGflops(policy, data, 1, light ? 1 : 3);
   const newTokens = Math.min(flags['new-tokens'], c.contextLength - 16);
   const sampling = samplingRates(policy, task, light ? 4 : flags['sample-batch'], light ? 16 : newTokens, !light);
+  const sampler = samplerGflops(policy, task, light ? 1 : flags['sampler-prompts'], light ? 4 : flags.group, light ? 16 : newTokens, light ? 1 : 3);
   policy.dispose();
-  return { backend, matmul, learner, sampling, newTokens };
+  return { backend, matmul, learner, sampling, sampler, newTokens };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -120,6 +138,11 @@ export async function run(argv: string[]): Promise<number> {
     learnerShareOfMatmul: r(main.learner.gflops / main.matmul),
     learnerStepSeconds: r(main.learner.seconds),
     learnerTokensPerSec: Math.round(main.learner.tokensPerSecond),
+    samplerGflops: r(main.sampler.gflops),
+    samplerShareOfMatmul: r(main.sampler.gflops / main.matmul),
+    samplerTokensPerSec: Math.round(main.sampler.tokensPerSecond),
+    samplerRows: flags['sampler-prompts'] * flags.group,
+    groupSampleTokensPerSec: Math.round(main.sampling.kv),
     sampleTokensPerSecKv: Math.round(main.sampling.kv),
     sampleTokensPerSecRecompute: Math.round(main.sampling.recompute),
     kvSpeedup: r(main.sampling.kv / main.sampling.recompute),
@@ -127,7 +150,7 @@ export async function run(argv: string[]): Promise<number> {
     sampleBatch: flags['sample-batch'],
     ...(cpu
       ? {
-          cpu: { matmulGflops: r(cpu.matmul), learnerGflops: r(cpu.learner.gflops), sampleTokensPerSecKv: Math.round(cpu.sampling.kv) },
+          cpu: { matmulGflops: r(cpu.matmul), learnerGflops: r(cpu.learner.gflops), samplerGflops: r(cpu.sampler.gflops), sampleTokensPerSecKv: Math.round(cpu.sampling.kv) },
           [`${backend}OverCpu`]: { matmul: r(main.matmul / cpu.matmul), learner: r(main.learner.gflops / cpu.learner.gflops), sampling: r(main.sampling.kv / cpu.sampling.kv) },
         }
       : {}),
