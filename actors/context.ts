@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -77,6 +78,16 @@ export async function openActorContext(o: ActorStart): Promise<ActorContext> {
   return ctx;
 }
 
+/**
+ * Memory gauges for `scripts/soak`: resident set, V8 heap, and live tfjs tensors (read from the
+ * engine's bookkeeping, which does not start a backend in actors that never use one).
+ */
+function memoryGauges(): Record<string, number> {
+  const m = process.memoryUsage();
+  const state = tf.engine().state;
+  return { rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20, tfTensors: state.numTensors, tfMb: state.numBytes / 2 ** 20 };
+}
+
 /** Writes the heartbeat to the state KV and publishes the actor's counters on `metrics.actor.<kind>`. */
 export async function heartbeat(ctx: ActorContext): Promise<void> {
   const handled = ctx.counters.handled ?? 0;
@@ -94,7 +105,7 @@ export async function heartbeat(ctx: ActorContext): Promise<void> {
   // take seconds on a busy broker and the stop does not wait for it without bound. The run's
   // ledger reads these counters; a final record lost behind a slow write showed one request
   // nobody reported sending.
-  publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion });
+  publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion, ...memoryGauges() });
   await ctx.bus.state.put(ctx.bus.names.stateKeys.heartbeat(ctx.actorId), encode(beat));
 }
 
