@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { attentionKernel } from './attention-kernel.ts';
 import type { Policy } from './policy.ts';
 
 // Incremental decoding shaped for the wasm backend. A decode step of this small policy is a few
 // dozen tiny tfjs ops, and at batch 16 their dispatch (plus the batched attention matmuls, wasm's
 // slow path, and a cache concat that copies the whole cache every token) cost more than the
 // arithmetic. Here only the dense products go through tfjs, as plain 2-D (fused) matMuls on
-// XNNPACK; embeddings, norms, residuals and attention over the cache run in plain JS on
-// preallocated buffers, written in place: no tensor outlives a call and nothing grows per token.
+// XNNPACK; embeddings, norms and residuals run in plain JS, and attention over the cache in a
+// small SIMD kernel (attention-kernel.ts) whose memory holds the caches, written in place: no
+// tensor outlives a call and nothing grows per token.
 
 /** Weights of one block as the decoder uses them. */
 interface BlockWeights {
@@ -23,12 +25,12 @@ interface BlockWeights {
   b2: Float32Array;
 }
 
-/** Cache buffers reused across calls: grown when a call needs more, never per token. */
-let cacheBuffer = new Float32Array(0);
-
-function cacheSpace(floats: number): Float32Array {
-  if (cacheBuffer.length < floats) cacheBuffer = new Float32Array(floats);
-  return cacheBuffer;
+/** Float32 view of the attention kernel's memory, grown (never per token) to hold `floats`. */
+function kernelFloats(floats: number): Float32Array {
+  const { memory } = attentionKernel();
+  const need = Math.ceil((floats * 4 - memory.buffer.byteLength) / 65_536);
+  if (need > 0) memory.grow(need);
+  return new Float32Array(memory.buffer);
 }
 
 /**
@@ -48,9 +50,19 @@ export class KvDecoder {
   private readonly lnfg: Float32Array;
   private readonly lnfb: Float32Array;
   private readonly head: tf.Tensor2D;
-  /** Per layer: keys then values, each [slots, length, d]. */
-  private readonly keys: Float32Array[] = [];
-  private readonly values: Float32Array[] = [];
+  /**
+   * The kernel's memory: per layer keys then values, each [slots, length, d], then one query row,
+   * its scores [heads, length] and its mixed output row. Offsets are in floats.
+   */
+  private readonly heap: Float32Array;
+  private readonly keysAt: number[] = [];
+  private readonly valuesAt: number[] = [];
+  private readonly queryAt: number;
+  private readonly scoresAt: number;
+  private readonly outAt: number;
+  private readonly kernel = attentionKernel();
+  /** The SIMD kernel reads heads 4 floats at a time; other head sizes use the JS loops. */
+  private readonly simd: boolean;
 
   constructor(policy: Policy, slots: number, private readonly length: number) {
     const c = policy.config;
@@ -81,18 +93,22 @@ export class KvDecoder {
     this.lnfb = read('lnf.b');
     this.head = mat('head');
     const layerFloats = slots * length * this.d;
-    const space = cacheSpace(2 * c.nLayers * layerFloats);
     for (let l = 0; l < c.nLayers; l++) {
-      this.keys.push(space.subarray(2 * l * layerFloats, (2 * l + 1) * layerFloats));
-      this.values.push(space.subarray((2 * l + 1) * layerFloats, (2 * l + 2) * layerFloats));
+      this.keysAt.push(2 * l * layerFloats);
+      this.valuesAt.push((2 * l + 1) * layerFloats);
     }
+    this.queryAt = 2 * c.nLayers * layerFloats;
+    this.scoresAt = this.queryAt + this.d;
+    this.outAt = this.scoresAt + this.heads * length;
+    this.heap = kernelFloats(this.outAt + this.d);
+    this.simd = this.headDim % 4 === 0;
   }
 
   /** Copies positions [0, count) of slot `from` into slot `to`: a shared prompt prefilled once, forked. */
   fork(from: number, to: number, count: number): void {
     const stride = this.length * this.d;
-    for (const cache of [...this.keys, ...this.values]) {
-      cache.copyWithin(to * stride, from * stride, from * stride + count * this.d);
+    for (const at of [...this.keysAt, ...this.valuesAt]) {
+      this.heap.copyWithin(at + to * stride, at + from * stride, at + from * stride + count * this.d);
     }
   }
 
@@ -110,46 +126,30 @@ export class KvDecoder {
   }
 
   private block(l: number, x: Float32Array, slots: Int32Array, positions: Int32Array, n: number): Float32Array {
-    const { d, heads, headDim, length } = this;
+    const { d, heads, headDim, length, heap } = this;
     const w = this.blocks[l]!;
-    const K = this.keys[l]!;
-    const V = this.values[l]!;
+    const K = this.keysAt[l]!;
+    const V = this.valuesAt[l]!;
     const qkv = matMulRows(layerNorm(x, n, d, w.ln1g, w.ln1b), n, d, w.qkv);
     for (let i = 0; i < n; i++) {
       const at = (slots[i]! * length + positions[i]!) * d;
-      K.set(qkv.subarray(i * 3 * d + d, i * 3 * d + 2 * d), at);
-      V.set(qkv.subarray(i * 3 * d + 2 * d, i * 3 * d + 3 * d), at);
+      heap.set(qkv.subarray(i * 3 * d + d, i * 3 * d + 2 * d), K + at);
+      heap.set(qkv.subarray(i * 3 * d + 2 * d, i * 3 * d + 3 * d), V + at);
     }
     const mixed = new Float32Array(n * d);
-    const scores = new Float32Array(length);
     const scale = 1 / Math.sqrt(headDim);
+    const { queryAt, scoresAt, outAt } = this;
     for (let i = 0; i < n; i++) {
       const base = slots[i]! * length * d;
       const keys = positions[i]! + 1;
-      for (let h = 0; h < heads; h++) {
-        const q = i * 3 * d + h * headDim;
-        let max = -Infinity;
-        for (let j = 0; j < keys; j++) {
-          const k = base + j * d + h * headDim;
-          let s = 0;
-          for (let e = 0; e < headDim; e++) s += qkv[q + e]! * K[k + e]!;
-          s *= scale;
-          scores[j] = s;
-          if (s > max) max = s;
-        }
-        let total = 0;
-        for (let j = 0; j < keys; j++) {
-          const e = Math.exp(scores[j]! - max);
-          scores[j] = e;
-          total += e;
-        }
-        const out = i * d + h * headDim;
-        for (let j = 0; j < keys; j++) {
-          const weight = scores[j]! / total;
-          const v = base + j * d + h * headDim;
-          for (let e = 0; e < headDim; e++) mixed[out + e] += weight * V[v + e]!;
-        }
-      }
+      heap.set(qkv.subarray(i * 3 * d, i * 3 * d + d), queryAt);
+      if (this.simd) this.kernel.scores(4 * queryAt, 4 * (K + base), keys, 4 * scoresAt, d, headDim, heads, length, scale);
+      else scoresJs(heap, queryAt, K + base, keys, scoresAt, d, headDim, heads, length, scale);
+      for (let h = 0; h < heads; h++) softmaxInPlace(heap, scoresAt + h * length, keys);
+      heap.fill(0, outAt, outAt + d);
+      if (this.simd) this.kernel.mix(4 * scoresAt, 4 * (V + base), keys, 4 * outAt, d, headDim, heads, length);
+      else mixJs(heap, scoresAt, V + base, keys, outAt, d, headDim, heads, length);
+      mixed.set(heap.subarray(outAt, outAt + d), i * d);
     }
     const attended = matMulRows(mixed, n, d, w.wo);
     for (let k = 0; k < n * d; k++) x[k] += attended[k]!;
@@ -162,6 +162,40 @@ export class KvDecoder {
   /** Releases the tensors the decoder made (the policy's own weights stay). */
   dispose(): void {
     for (const b of this.blocks) b.qkv.dispose();
+  }
+}
+
+/** Softmax of heap[at .. at + count) in place. */
+function softmaxInPlace(heap: Float32Array, at: number, count: number): void {
+  let max = -Infinity;
+  for (let j = 0; j < count; j++) max = Math.max(max, heap[at + j]!);
+  let total = 0;
+  for (let j = 0; j < count; j++) {
+    const e = Math.exp(heap[at + j]! - max);
+    heap[at + j] = e;
+    total += e;
+  }
+  for (let j = 0; j < count; j++) heap[at + j]! /= total;
+}
+
+/** The kernel's `scores` in JS, for head sizes it cannot take (not a multiple of 4). */
+function scoresJs(heap: Float32Array, q: number, k: number, keys: number, out: number, d: number, hd: number, heads: number, stride: number, scale: number): void {
+  for (let j = 0; j < keys; j++) {
+    for (let h = 0; h < heads; h++) {
+      let s = 0;
+      for (let e = 0; e < hd; e++) s += heap[q + h * hd + e]! * heap[k + j * d + h * hd + e]!;
+      heap[out + h * stride + j] = s * scale;
+    }
+  }
+}
+
+/** The kernel's `mix` in JS. */
+function mixJs(heap: Float32Array, p: number, v: number, keys: number, out: number, d: number, hd: number, heads: number, stride: number): void {
+  for (let j = 0; j < keys; j++) {
+    for (let h = 0; h < heads; h++) {
+      const weight = heap[p + h * stride + j]!;
+      for (let e = 0; e < hd; e++) heap[out + h * hd + e] += weight * heap[v + j * d + h * hd + e]!;
+    }
   }
 }
 

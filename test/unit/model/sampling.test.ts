@@ -43,6 +43,16 @@ describe('sampling', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
+  it('sampling - heads of a size the SIMD attention kernel cannot take (not a multiple of 4) use the JS loops, exactly', () => {
+    const odd = new Policy({ vocabSize: 18, dModel: 18, nLayers: 1, nHeads: 3, dFf: 36, contextLength: 32, seed: 5 });
+    const prompt = Int32Array.from([1, 5, 6, 7]);
+    const [out] = sampleWithCache(odd, [prompt, prompt], { temperature: 1, topP: 1, maxTokens: 12, stopToken: -1, rng: mulberry32(4) });
+    const seq = Int32Array.from([...prompt, ...out!.tokens]);
+    const full = tf.tidy(() => odd.tokenLogProbs(tf.tensor2d(seq, [1, seq.length], 'int32')).dataSync());
+    for (let i = 0; i < out!.tokens.length; i++) expect(Math.abs(full[prompt.length - 1 + i]! - out!.logProbs[i]!)).toBeLessThan(1e-4);
+    odd.dispose();
+  });
+
   it('sampling - the cache and recomputation draw the same tokens from the same seed', () => {
     const prompts = [Int32Array.from([1, 5, 6, 7]), Int32Array.from([1, 9, 9, 3])];
     const options = { temperature: 1, topP: 0.9, maxTokens: 16, stopToken: 2 };
