@@ -57,40 +57,33 @@ const doWhile = (body: number[], i: number, limit: number) => [LOOP, VOID, ...bo
 /** base + index·4 */
 const floatAddress = (base: number[], index: number[]) => [...base, ...index, ...konst(2), I32_SHL, I32_ADD];
 
+/** For j < keys: `perKey`, then for h < heads: `perHead` (the loop nest both kernels share). */
+const overKeysAndHeads = (l: { j: number; h: number; keys: number; heads: number }, perKey: number[], perHead: number[]) =>
+  doWhile([...perKey, ...konst(0), ...set(l.h), ...doWhile([...perHead, ...bump(l.h, 1)], l.h, l.heads), ...bump(l.j, 1)], l.j, l.keys);
+
 // scores(q, k, keys, out, d, hd, heads, stride, scale): out[h·stride + j] = scale · q_h · k_j,h
 // for j < keys, where q is one row [d] and k the cache [keys, d] (byte addresses).
 const S = { q: 0, k: 1, keys: 2, out: 3, d: 4, hd: 5, heads: 6, stride: 7, scale: 8, j: 9, h: 10, e: 11, qp: 12, kp: 13, acc: 14 };
 const scoresBody = [
-  ...doWhile(
+  ...overKeysAndHeads(
+    S,
+    [...get(S.q), ...set(S.qp), ...get(S.k), ...get(S.j), ...get(S.d), I32_MUL, ...konst(2), I32_SHL, I32_ADD, ...set(S.kp)],
     [
-      ...get(S.q), ...set(S.qp),
-      ...get(S.k), ...get(S.j), ...get(S.d), I32_MUL, ...konst(2), I32_SHL, I32_ADD, ...set(S.kp),
-      ...konst(0), ...set(S.h),
+      ...V128_ZERO, ...set(S.acc),
+      ...konst(0), ...set(S.e),
       ...doWhile(
         [
-          ...V128_ZERO, ...set(S.acc),
-          ...konst(0), ...set(S.e),
-          ...doWhile(
-            [
-              ...get(S.acc), ...get(S.qp), ...V128_LOAD, ...get(S.kp), ...V128_LOAD, ...F32X4_MUL, ...F32X4_ADD, ...set(S.acc),
-              ...bump(S.qp, 16), ...bump(S.kp, 16), ...bump(S.e, 4),
-            ],
-            S.e,
-            S.hd,
-          ),
-          ...floatAddress(get(S.out), [...get(S.h), ...get(S.stride), I32_MUL, ...get(S.j), I32_ADD]),
-          ...get(S.acc), ...extractLane(0), ...get(S.acc), ...extractLane(1), F32_ADD,
-          ...get(S.acc), ...extractLane(2), F32_ADD, ...get(S.acc), ...extractLane(3), F32_ADD,
-          ...get(S.scale), F32_MUL, ...F32_STORE,
-          ...bump(S.h, 1),
+          ...get(S.acc), ...get(S.qp), ...V128_LOAD, ...get(S.kp), ...V128_LOAD, ...F32X4_MUL, ...F32X4_ADD, ...set(S.acc),
+          ...bump(S.qp, 16), ...bump(S.kp, 16), ...bump(S.e, 4),
         ],
-        S.h,
-        S.heads,
+        S.e,
+        S.hd,
       ),
-      ...bump(S.j, 1),
+      ...floatAddress(get(S.out), [...get(S.h), ...get(S.stride), I32_MUL, ...get(S.j), I32_ADD]),
+      ...get(S.acc), ...extractLane(0), ...get(S.acc), ...extractLane(1), F32_ADD,
+      ...get(S.acc), ...extractLane(2), F32_ADD, ...get(S.acc), ...extractLane(3), F32_ADD,
+      ...get(S.scale), F32_MUL, ...F32_STORE,
     ],
-    S.j,
-    S.keys,
   ),
   END,
 ];
@@ -99,32 +92,21 @@ const scoresBody = [
 // (out is zeroed by the caller).
 const M = { p: 0, v: 1, keys: 2, out: 3, d: 4, hd: 5, heads: 6, stride: 7, j: 8, h: 9, e: 10, vp: 11, op: 12, w: 13 };
 const mixBody = [
-  ...doWhile(
+  ...overKeysAndHeads(
+    M,
+    [...get(M.v), ...get(M.j), ...get(M.d), I32_MUL, ...konst(2), I32_SHL, I32_ADD, ...set(M.vp), ...get(M.out), ...set(M.op)],
     [
-      ...get(M.v), ...get(M.j), ...get(M.d), I32_MUL, ...konst(2), I32_SHL, I32_ADD, ...set(M.vp),
-      ...get(M.out), ...set(M.op),
-      ...konst(0), ...set(M.h),
+      ...floatAddress(get(M.p), [...get(M.h), ...get(M.stride), I32_MUL, ...get(M.j), I32_ADD]), ...F32_LOAD, ...F32X4_SPLAT, ...set(M.w),
+      ...konst(0), ...set(M.e),
       ...doWhile(
         [
-          ...floatAddress(get(M.p), [...get(M.h), ...get(M.stride), I32_MUL, ...get(M.j), I32_ADD]), ...F32_LOAD, ...F32X4_SPLAT, ...set(M.w),
-          ...konst(0), ...set(M.e),
-          ...doWhile(
-            [
-              ...get(M.op), ...get(M.op), ...V128_LOAD, ...get(M.w), ...get(M.vp), ...V128_LOAD, ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE,
-              ...bump(M.op, 16), ...bump(M.vp, 16), ...bump(M.e, 4),
-            ],
-            M.e,
-            M.hd,
-          ),
-          ...bump(M.h, 1),
+          ...get(M.op), ...get(M.op), ...V128_LOAD, ...get(M.w), ...get(M.vp), ...V128_LOAD, ...F32X4_MUL, ...F32X4_ADD, ...V128_STORE,
+          ...bump(M.op, 16), ...bump(M.vp, 16), ...bump(M.e, 4),
         ],
-        M.h,
-        M.heads,
+        M.e,
+        M.hd,
       ),
-      ...bump(M.j, 1),
     ],
-    M.j,
-    M.keys,
   ),
   END,
 ];
