@@ -112,6 +112,9 @@ async function main(argv: string[]): Promise<number> {
       tfTensors: { min: Math.min(...tensors), max: Math.max(...tensors) },
       tensorsFlat: tensors.length > 0 && Math.min(...tensors) === Math.max(...tensors),
       rssFlat: Number.isFinite(rssSlope) && rssSlope <= flags['max-rss-slope'],
+      // [minute, rssMb, tfTensors] per sample: a step (a worker started, a cache filled) reads
+      // differently from a ramp, and a short soak's slope cannot tell them apart.
+      series: samples.map((s) => [s.minute, Math.round(s.rssMb), s.tfTensors]),
     };
   });
   const report = {
