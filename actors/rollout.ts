@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { concatMap, from, takeUntil, lastValueFrom, toArray } from 'rxjs';
+import { bufferTime, concatMap, filter, from, merge, takeUntil, lastValueFrom, defaultIfEmpty } from 'rxjs';
 import { decodeOrDeadLetter, type Decoded } from '../src/bus/decode-or-dead-letter.ts';
-import { subscribe$ } from '../src/bus/observable.ts';
+import { consume$, subscribe$ } from '../src/bus/observable.ts';
 import { publishJs } from '../src/bus/publish.ts';
 import { withTimeout } from '../src/bus/retry.ts';
 import { fetchWeights, latestWeights, type WeightsPlace } from '../src/bus/weights.ts';
@@ -9,7 +9,6 @@ import { envelope } from '../src/protocol/envelope.ts';
 import type { RolloutRequest, RolloutResult } from '../src/protocol/messages.ts';
 import { ROLLOUT_KINDS } from '../src/protocol/subjects.ts';
 import { resolveEngine, type RolloutEngine } from '../src/rollout/index.ts';
-import { PullOnDemand } from '../src/rollout/pull-on-demand.ts';
 import { scoreContinuation } from '../src/rollout/score.ts';
 import { announceReady, count, durably, quarantine, type ActorContext } from './context.ts';
 import { decode } from '../src/protocol/codec.ts';
@@ -41,24 +40,16 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
 
   const consumers = await Promise.all(ROLLOUT_KINDS.map((kind) => bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout(kind))));
   const sink = { js: bus.js, run: ctx.run, actor: ctx.actorId, counter: ctx.deadLetters };
-  // Pulled only as fast as this actor serves: a second actor gets the work this one cannot start.
-  const puller = new PullOnDemand(consumers, config.rollout.concurrency, { expiresMs: 5_000 });
-  const stop = ctx.stopping$.subscribe(() => puller.stop());
-  let failure: unknown;
-  puller.ended.catch((e: unknown) => {
-    failure = e;
-    puller.stop();
-  });
-  const done = (async () => {
-    for (;;) {
-      // Requests that arrive together are sampled as one batch: wide batches keep the matmuls efficient.
-      const raw = await puller.take(config.rollout.concurrency, 5);
-      if (!raw.length) break;
-      const batch = await lastValueFrom(from(raw).pipe(decodeOrDeadLetter('rollout.request', sink), toArray()));
-      if (batch.length) await serveBatch(ctx, engine, sync, batch);
-    }
-    if (failure) throw failure;
-  })().finally(() => stop.unsubscribe());
+  const pipeline = merge(...consumers.map((c) => consume$(c, { maxMessages: config.rollout.concurrency, expiresMs: 5_000 }))).pipe(
+    takeUntil(ctx.stopping$),
+    decodeOrDeadLetter('rollout.request', sink),
+    // Requests that arrive together are sampled as one batch: wide batches keep the matmuls efficient.
+    bufferTime(5, null, config.rollout.concurrency),
+    filter((batch) => batch.length > 0),
+    concatMap((batch) => from(serveBatch(ctx, engine, sync, batch))),
+    defaultIfEmpty(undefined),
+  );
+  const done = lastValueFrom(pipeline);
   announceReady(ctx, { engine: engine.name, policyVersion: engine.policyVersion });
   return done.then(() => engine.close());
 }
