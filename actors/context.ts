@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -144,6 +145,16 @@ export function watchPool(ctx: ActorContext, onChange?: (change: PoolChange) => 
   return pool;
 }
 
+/**
+ * Memory gauges for `scripts/soak`: resident set, V8 heap, and live tfjs tensors (read from the
+ * engine's bookkeeping, which does not start a backend in actors that never use one).
+ */
+function memoryGauges(): Record<string, number> {
+  const m = process.memoryUsage();
+  const state = tf.engine().state;
+  return { rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20, tfTensors: state.numTensors, tfMb: state.numBytes / 2 ** 20 };
+}
+
 /** Writes the heartbeat to the state KV and publishes the actor's counters on `metrics.actor.<kind>`. */
 export async function heartbeat(ctx: ActorContext): Promise<void> {
   const handled = ctx.counters.handled ?? 0;
@@ -162,7 +173,7 @@ export async function heartbeat(ctx: ActorContext): Promise<void> {
   // ledger reads these counters; a final record lost behind a slow write showed one request
   // nobody reported sending.
   const deadByCause = Object.fromEntries(Object.entries(ctx.deadLetters.byCause()).map(([cause, n]) => [`deadLettered.${cause}`, n]));
-  publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, ...deadByCause, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion });
+  publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, ...deadByCause, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion, ...memoryGauges() });
   await ctx.bus.state.put(ctx.bus.names.stateKeys.heartbeat(ctx.actorId), encode(beat));
 }
 

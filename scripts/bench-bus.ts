@@ -27,6 +27,7 @@ const SPEC = {
   checkpoint: CHECKPOINT_FLAG,
   'round-trips': { type: 'integer', description: 'round trips per bus measurement', default: 3000, min: 10 },
   'rollout-requests': { type: 'integer', description: 'requests per rollout measurement', default: 48, min: 2 },
+  rounds: { type: 'integer', description: 'rounds of 1 then 2 actors (best of each is reported)', default: 2, min: 1 },
   json: JSON_FLAG,
 } as const;
 
@@ -118,8 +119,11 @@ async function rawRoundTrips(js: JetStreamClient, bus: RunBus, run: string, n: n
   return n / ((performance.now() - started) / 1000);
 }
 
-/** Tokens/s of `actors` rollout processes serving `count` probe requests of 16 samples. */
-async function rolloutTokensPerSec(url: string, bus: RunBus, run: string, actors: number, count: number): Promise<number> {
+/**
+ * Tokens/s of `actors` rollout processes serving `count` probe requests of 16 samples, and the
+ * share of requests each actor served (an even split is what scaling needs).
+ */
+async function rolloutTokensPerSec(url: string, bus: RunBus, run: string, actors: number, count: number): Promise<{ tokensPerSec: number; shares: number[] }> {
   const procs = Array.from({ length: actors }, (_, i) => spawn(process.execPath, [BIN, 'actor', 'rollout', '--nats', url, '--run', run, '--id', `bench-${actors}-${i}`], { stdio: 'ignore' }));
   try {
     // Wait until every actor has written a heartbeat (its policy is loaded).
@@ -135,6 +139,7 @@ async function rolloutTokensPerSec(url: string, bus: RunBus, run: string, actors
     const started = performance.now();
     for (const r of reqs) await publishJs(bus.js, bus.names.subjects.rolloutRequest('probe'), r);
     let tokens = 0;
+    const served = new Map<string, number>();
     const it = await resConsumer.consume({ max_messages: 64 });
     let got = 0;
     for await (const m of it) {
@@ -143,10 +148,12 @@ async function rolloutTokensPerSec(url: string, bus: RunBus, run: string, actors
       // Only this measurement's results count (the consumer may still hold earlier phases' leftovers).
       if (!r.ok || !r.value.requestId.startsWith(`${tag}:`)) continue;
       tokens += r.value.samples.reduce((a, s) => a + s.tokens.length, 0);
+      served.set(r.value.actorId, (served.get(r.value.actorId) ?? 0) + 1);
       if (++got === count) break;
     }
     it.stop();
-    return tokens / ((performance.now() - started) / 1000);
+    const shares = Array.from({ length: actors }, (_, i) => +((served.get(`bench-${actors}-${i}`) ?? 0) / count).toFixed(2));
+    return { tokensPerSec: tokens / ((performance.now() - started) / 1000), shares };
   } finally {
     for (const p of procs) p.kill('SIGTERM');
     await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(0) : p.on('exit', r)))));
@@ -172,14 +179,22 @@ export async function run(argv: string[]): Promise<number> {
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     // Fresh streams per measurement: nothing left over from the round trips is redelivered into them.
-    const measureTokens = async (actors: number) => {
-      const tokensRun = `bench-tokens-${actors}`;
+    const measureTokens = async (actors: number, round: number) => {
+      const tokensRun = `bench-tokens-${actors}-${round}`;
       const tokensBus = await setupRun(nc, tokensRun);
       await tokensBus.state.put('config', JSON.stringify(runConfig({ checkpoint: flags.checkpoint, rollout: { concurrency: 4 } })));
       return rolloutTokensPerSec(server.url, tokensBus, tokensRun, actors, flags['rollout-requests']);
     };
-    const one = await measureTokens(1);
-    const two = await measureTokens(2);
+    // Rounds of one actor then two, best of each (the statistic bench core uses): on a shared
+    // machine a single pair mostly measures what else ran at the time.
+    let one = 0;
+    let two = 0;
+    let shares: number[] = [];
+    for (let round = 0; round < flags.rounds; round++) {
+      one = Math.max(one, (await measureTokens(1, round)).tokensPerSec);
+      const pair = await measureTokens(2, round);
+      if (pair.tokensPerSec > two) [two, shares] = [pair.tokensPerSec, pair.shares];
+    }
     const report = {
       saturnRoundTripsPerSec: Math.round(median(saturn)),
       rawRoundTripsPerSec: Math.round(median(raw)),
@@ -187,6 +202,8 @@ export async function run(argv: string[]): Promise<number> {
       roundTrips: n,
       rolloutTokensPerSec: { '1': Math.round(one), '2': Math.round(two) },
       twoOverOne: +(two / one).toFixed(2),
+      twoActorShares: shares,
+      rounds: flags.rounds,
       seconds: +((performance.now() - started) / 1000).toFixed(1),
     };
     process.stdout.write(JSON.stringify(report) + (flags.json ? '\n' : '\n'));

@@ -8,6 +8,7 @@ import { parseFlags } from '../src/cli/flags.ts';
 import { questionContext, sampleGroups } from '../src/evaluate/rollouts.ts';
 import { grpoConfig, grpoOptimizer, grpoUpdate, type Rollout } from '../src/grpo/index.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
+import { policyCost } from '../src/model/config.ts';
 import type { Policy } from '../src/model/policy.ts';
 import { sampleByRecompute, sampleWithCache } from '../src/model/sample.ts';
 import { resolveTask } from '../src/tasks/index.ts';
@@ -18,7 +19,8 @@ const SPEC = {
   checkpoint: CHECKPOINT_FLAG,
   prompts: { type: 'integer', description: 'prompts per GRPO step', default: 4, min: 1 },
   group: { type: 'integer', description: 'rollouts per prompt (G)', default: 16, min: 2 },
-  'sample-batch': { type: 'integer', description: 'sequences sampled at once', default: 16, min: 1 },
+  'sample-batch': { type: 'integer', description: 'continuations of one prompt sampled at once (samplerGflops, groupSampleTokensPerSec)', default: 16, min: 1 },
+  'sampler-prompts': { type: 'integer', description: 'distinct prompts (each × group) in the packedSamplerGflops call', default: 4, min: 1 },
   'new-tokens': { type: 'integer', description: 'tokens generated per sequence', default: 64, min: 1 },
   'skip-cpu': { type: 'boolean', description: 'do not measure the cpu backend', default: false },
   backend: BACKEND_FLAG,
@@ -79,15 +81,28 @@ function learnerGflops(policy: Policy, data: Rollout[], epochs: number, reps: nu
   return best;
 }
 
-/** Tokens/s of sampling `batch` sequences of `newTokens` tokens with the cache and (unless skipped) by recomputation. */
-function samplingRates(policy: Policy, task: Task, batch: number, newTokens: number, recompute: boolean): { kv: number; recompute: number } {
+/** Tokens/s of sampling `batch` continuations of one prompt by recomputation (no cache): the KV sampler's yardstick. */
+function recomputeRate(policy: Policy, task: Task, batch: number, newTokens: number): number {
   const [q] = task.generate('easy', 1, 99);
   const prompts = Array.from({ length: batch }, () => questionContext(task, q!).ids);
-  const options = { temperature: 1, topP: 1, maxTokens: newTokens, stopToken: -1 };
-  const kv = timeIt(() => sampleWithCache(policy, prompts, { ...options, rng: mulberry32(3) }), 2);
-  // Recomputation is ~20x slower: one run, after the cache's runs have warmed the kernels.
-  const full = recompute ? timeIt(() => sampleByRecompute(policy, prompts, { ...options, rng: mulberry32(3) }), 1, false) : NaN;
-  return { kv: (batch * newTokens) / kv, recompute: (batch * newTokens) / full };
+  // ~20-70x slower than the cache: one run, after the cache's runs have warmed the kernels.
+  const seconds = timeIt(() => sampleByRecompute(policy, prompts, { temperature: 1, topP: 1, maxTokens: newTokens, stopToken: -1, rng: mulberry32(3) }), 1, false);
+  return (batch * newTokens) / seconds;
+}
+
+/**
+ * Useful GFLOP/s and tokens/s of KV-cache sampling `prompts` distinct questions × `group`
+ * continuations in one call, `newTokens` each (no stop token, so every run does the same work).
+ * Counted like the learner's figure (policyCost at the shapes run): one forward position per
+ * generated token at its context length; the prompts' prefill is not counted. Best of `reps`.
+ */
+function samplerRate(policy: Policy, task: Task, prompts: number, group: number, newTokens: number, reps: number): { gflops: number; tokensPerSecond: number } {
+  const questions = task.generate('easy', prompts, 99);
+  const contexts = questions.flatMap((q) => Array.from({ length: group }, () => questionContext(task, q).ids));
+  const seconds = timeIt(() => sampleWithCache(policy, contexts, { temperature: 1, topP: 1, maxTokens: newTokens, stopToken: -1, rng: mulberry32(5) }), reps);
+  let flops = 0;
+  for (const ids of contexts) for (let t = 0; t < newTokens; t++) flops += policyCost(policy.config, ids.length + t).forwardFlopsPerToken;
+  return { gflops: flops / seconds / 1e9, tokensPerSecond: (contexts.length * newTokens) / seconds };
 }
 
 async function measure(flags: Flags, backend: string, bytes: Uint8Array, task: Task, light: boolean) {
@@ -98,9 +113,14 @@ async function measure(flags: Flags, backend: string, bytes: Uint8Array, task: T
   const data = rollouts(policy, task, light ? 2 : flags.prompts, light ? 8 : flags.group);
   const learner = learnerGflops(policy, data, 1, light ? 1 : 3);
   const newTokens = Math.min(flags['new-tokens'], c.contextLength - 16);
-  const sampling = samplingRates(policy, task, light ? 4 : flags['sample-batch'], light ? 16 : newTokens, !light);
+  const tokens = light ? 16 : newTokens;
+  // The issue's figure: one group (a request is one prompt × n samples) of `sample-batch` rows.
+  const group = samplerRate(policy, task, 1, light ? 4 : flags['sample-batch'], tokens, light ? 1 : 3);
+  // What a rollout actor runs when requests queue: `sampler-prompts` groups packed into one call.
+  const packed = samplerRate(policy, task, light ? 1 : flags['sampler-prompts'], light ? 4 : flags.group, tokens, light ? 1 : 3);
+  const recompute = light ? NaN : recomputeRate(policy, task, flags['sample-batch'], tokens);
   policy.dispose();
-  return { backend, matmul, learner, sampling, newTokens };
+  return { backend, matmul, learner, group, packed, recompute, newTokens };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -120,15 +140,21 @@ export async function run(argv: string[]): Promise<number> {
     learnerShareOfMatmul: r(main.learner.gflops / main.matmul),
     learnerStepSeconds: r(main.learner.seconds),
     learnerTokensPerSec: Math.round(main.learner.tokensPerSecond),
-    sampleTokensPerSecKv: Math.round(main.sampling.kv),
-    sampleTokensPerSecRecompute: Math.round(main.sampling.recompute),
-    kvSpeedup: r(main.sampling.kv / main.sampling.recompute),
+    samplerGflops: r(main.group.gflops),
+    samplerShareOfMatmul: r(main.group.gflops / main.matmul),
+    groupSampleTokensPerSec: Math.round(main.group.tokensPerSecond),
+    packedSamplerGflops: r(main.packed.gflops),
+    packedSamplerTokensPerSec: Math.round(main.packed.tokensPerSecond),
+    packedRows: flags['sampler-prompts'] * flags.group,
+    sampleTokensPerSecKv: Math.round(main.group.tokensPerSecond),
+    sampleTokensPerSecRecompute: Math.round(main.recompute),
+    kvSpeedup: r(main.group.tokensPerSecond / main.recompute),
     newTokens: main.newTokens,
     sampleBatch: flags['sample-batch'],
     ...(cpu
       ? {
-          cpu: { matmulGflops: r(cpu.matmul), learnerGflops: r(cpu.learner.gflops), sampleTokensPerSecKv: Math.round(cpu.sampling.kv) },
-          [`${backend}OverCpu`]: { matmul: r(main.matmul / cpu.matmul), learner: r(main.learner.gflops / cpu.learner.gflops), sampling: r(main.sampling.kv / cpu.sampling.kv) },
+          cpu: { matmulGflops: r(cpu.matmul), learnerGflops: r(cpu.learner.gflops), samplerGflops: r(cpu.group.gflops), sampleTokensPerSecKv: Math.round(cpu.group.tokensPerSecond) },
+          [`${backend}OverCpu`]: { matmul: r(main.matmul / cpu.matmul), learner: r(main.learner.gflops / cpu.learner.gflops), sampling: r(main.group.tokensPerSecond / cpu.group.tokensPerSecond) },
         }
       : {}),
     seconds: r((performance.now() - started) / 1000),

@@ -50,8 +50,11 @@ export class AdamW {
   constructor(readonly policy: Policy, config: Partial<AdamWConfig> = {}) {
     this.config = adamWConfig(config);
     for (const spec of paramSpecs(policy.config)) {
-      this.first.set(spec.name, tf.variable(tf.zeros(spec.shape), false));
-      this.second.set(spec.name, tf.variable(tf.zeros(spec.shape), false));
+      // tidy: the zeros the variables start from would otherwise outlive them.
+      tf.tidy(() => {
+        this.first.set(spec.name, tf.variable(tf.zeros(spec.shape), false));
+        this.second.set(spec.name, tf.variable(tf.zeros(spec.shape), false));
+      });
       this.decays.set(spec.name, spec.decay);
     }
   }

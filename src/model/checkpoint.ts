@@ -133,13 +133,13 @@ export function loadCheckpoint(bytes: Uint8Array, options: { expect?: PolicyConf
   const policy = new Policy(config);
   let optimizer: AdamW | undefined;
   try {
-    for (const spec of paramSpecs(config)) policy.p(spec.name).assign(tf.tensor(data(spec.name, spec.shape), spec.shape));
+    for (const spec of paramSpecs(config)) assignValues(policy.p(spec.name), data(spec.name, spec.shape), spec.shape);
     if (header.optimizer) {
       optimizer = new AdamW(policy, adamWConfig(header.optimizer.config, `${source}: optimizer`));
       optimizer.step = header.optimizer.step;
       for (const spec of paramSpecs(config)) {
-        optimizer.first.get(spec.name)!.assign(tf.tensor(data(`adam.m.${spec.name}`, spec.shape), spec.shape));
-        optimizer.second.get(spec.name)!.assign(tf.tensor(data(`adam.v.${spec.name}`, spec.shape), spec.shape));
+        assignValues(optimizer.first.get(spec.name)!, data(`adam.m.${spec.name}`, spec.shape), spec.shape);
+        assignValues(optimizer.second.get(spec.name)!, data(`adam.v.${spec.name}`, spec.shape), spec.shape);
       }
     }
   } catch (e) {
@@ -204,4 +204,15 @@ function rawHeader(bytes: Uint8Array, source: string): { header: Header; dataSta
   } catch (cause) {
     throw new SaturnError(`${source}: header is not valid JSON`, { cause });
   }
+}
+
+/**
+ * Sets a variable's values. The source tensor is disposed: assign shares its data, and a source
+ * left alive kept one tensor per parameter (and its bytes, after the variable went) for every
+ * checkpoint loaded, which a rollout actor does on each learner step.
+ */
+function assignValues(variable: tf.Variable, values: Float32Array, shape: number[]): void {
+  const source = tf.tensor(values, shape);
+  variable.assign(source);
+  source.dispose();
 }

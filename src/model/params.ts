@@ -59,7 +59,11 @@ export function createParams(c: PolicyConfig): Params {
   const params: Params = new Map();
   for (const spec of paramSpecs(c)) {
     // Unnamed: tfjs variable names are process-global, and several policies may live in one process.
-    params.set(spec.name, tf.variable(tf.tensor(initialValues(spec, c.seed), spec.shape), true));
+    // The variable shares the initial tensor's data; the tensor itself must go, or every policy
+    // built (one per checkpoint a rollout actor loads) leaves one per parameter behind.
+    const initial = tf.tensor(initialValues(spec, c.seed), spec.shape);
+    params.set(spec.name, tf.variable(initial, true));
+    initial.dispose();
   }
   return params;
 }

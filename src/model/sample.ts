@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../errors.ts';
 import { chooseToken } from './choose-token.ts';
-import { MASKED, type LayerCache, type Policy } from './policy.ts';
+import { KvDecoder, logSoftmaxRow } from './decode.ts';
+import type { Policy } from './policy.ts';
 
 /** How to sample continuations. */
 export interface SamplingOptions {
@@ -26,8 +27,9 @@ export interface Continuation {
 }
 
 /**
- * Samples one continuation per prompt with a KV cache: the prompts are run once (left-padded to a
- * common length, pads masked out of attention), then each new token costs one position per layer.
+ * Samples one continuation per prompt with a KV cache. Each distinct prompt is run once and its
+ * cache forked to every row that shares it (a group is one prompt × n samples); then each new token
+ * costs one position per layer, for the rows still running only (finished rows are dropped).
  */
 export function sampleWithCache(policy: Policy, prompts: Int32Array[], options: SamplingOptions): Continuation[] {
   const c = policy.config;
@@ -40,78 +42,67 @@ export function sampleWithCache(policy: Policy, prompts: Int32Array[], options: 
   check(Math.min(...prompts.map((p) => p.length)) > 0, 'prompt', 'at least one token');
   check(width + options.maxTokens <= c.contextLength, 'sampling.maxTokens', `prompt length (${width}) + maxTokens ≤ contextLength (${c.contextLength})`, options.maxTokens);
 
-  const pads = prompts.map((p) => width - p.length);
-  const ids = new Int32Array(batch * width);
-  const positions = new Int32Array(batch * width);
-  const prefillMask = new Float32Array(batch * width * width);
-  prompts.forEach((prompt, b) => {
-    ids.set(prompt, b * width + pads[b]!);
-    for (let t = 0; t < width; t++) {
-      positions[b * width + t] = Math.max(0, t - pads[b]!);
-      for (let k = 0; k < width; k++) {
-        if (k > t || k < pads[b]!) prefillMask[(b * width + t) * width + k] = MASKED;
-      }
-    }
-  });
-
+  const V = c.vocabSize;
+  const T = options.temperature;
   const tokens = prompts.map(() => [] as number[]);
   const logProbs = prompts.map(() => [] as number[]);
   const done = new Array<boolean>(batch).fill(false);
-  const V = c.vocabSize;
-
-  // Prefill: the prompt once; keep the cache and the last position's log-probs.
-  let caches: LayerCache[] = [];
-  let rows = tf.tidy(() => {
-    let x = policy.embed(tf.tensor1d(ids, 'int32'), tf.tensor1d(positions, 'int32'), width);
-    const mask = tf.tensor4d(prefillMask, [batch, 1, width, width]);
-    const fresh: LayerCache[] = [];
-    for (let l = 0; l < c.nLayers; l++) {
-      const r = policy.block(l, x, batch, width, mask);
-      x = r.x;
-      fresh.push(r.cache);
-    }
-    caches = fresh.map((f) => ({ kT: tf.keep(f.kT), v: tf.keep(f.v) }));
-    const last = tf.reshape(tf.slice(tf.reshape(x, [batch, width, c.dModel]), [0, width - 1, 0], [batch, 1, c.dModel]), [batch, c.dModel]);
-    return tf.logSoftmax(tf.div(policy.head(last as tf.Tensor2D), options.temperature));
-  });
-
+  const rowLogProbs = new Float32Array(batch * V);
+  const decoder = new KvDecoder(policy, batch, width + options.maxTokens);
   try {
-    for (let step = 0; step < options.maxTokens; step++) {
-      const lp = rows.dataSync() as Float32Array; // one small [B, V] read per step: the sampler runs in JS
-      rows.dispose();
-      const next = new Int32Array(batch);
-      const nextPositions = new Int32Array(batch);
-      for (let b = 0; b < batch; b++) {
-        nextPositions[b] = Math.min(prompts[b]!.length + step, c.contextLength - 1);
-        if (done[b]) continue;
-        const token = chooseToken(lp, b * V, V, options.topP, options.rng);
-        tokens[b]!.push(token);
-        logProbs[b]!.push(lp[b * V + token]!);
-        next[b] = token;
-        if (token === options.stopToken) done[b] = true;
-      }
-      if (done.every(Boolean) || step === options.maxTokens - 1) break;
-      const keys = width + step + 1;
-      const mask = new Float32Array(batch * keys);
-      for (let b = 0; b < batch; b++) for (let k = 0; k < pads[b]!; k++) mask[b * keys + k] = MASKED;
-      const previous = caches;
-      rows = tf.tidy(() => {
-        let x = policy.embed(tf.tensor1d(next, 'int32'), tf.tensor1d(nextPositions, 'int32'), 1);
-        const m = tf.tensor4d(mask, [batch, 1, 1, keys]);
-        const fresh: LayerCache[] = [];
-        for (let l = 0; l < c.nLayers; l++) {
-          const r = policy.block(l, x, batch, 1, m, previous[l]);
-          x = r.x;
-          fresh.push(r.cache);
-        }
-        caches = fresh.map((f) => ({ kT: tf.keep(f.kT), v: tf.keep(f.v) }));
-        return tf.logSoftmax(tf.div(policy.head(x), options.temperature));
+    // Prefill: each distinct prompt once, in the slot of its first row; then fork that cache.
+    const firstRow = new Map<string, number>();
+    const sharing = prompts.map((p, b) => {
+      const key = p.join(',');
+      if (!firstRow.has(key)) firstRow.set(key, b);
+      return firstRow.get(key)!;
+    });
+    const leaders = [...firstRow.values()];
+    const n = leaders.reduce((a, b) => a + prompts[b]!.length, 0);
+    const ids = new Int32Array(n);
+    const slots = new Int32Array(n);
+    const positions = new Int32Array(n);
+    const lastOf = new Map<number, number>();
+    let k = 0;
+    for (const b of leaders) {
+      prompts[b]!.forEach((id, t) => {
+        ids[k] = id;
+        slots[k] = b;
+        positions[k++] = t;
       });
-      for (const old of previous) tf.dispose([old.kT, old.v]);
+      lastOf.set(b, k - 1);
+    }
+    const prefill = decoder.forward(ids, slots, positions, n);
+    for (let b = 0; b < batch; b++) {
+      const leader = sharing[b]!;
+      if (leader !== b) decoder.fork(leader, b, prompts[b]!.length);
+      logSoftmaxRow(prefill, lastOf.get(leader)!, V, T, rowLogProbs, b * V);
+    }
+
+    const nextIds = new Int32Array(batch);
+    const nextSlots = new Int32Array(batch);
+    const nextPositions = new Int32Array(batch);
+    for (let step = 0; step < options.maxTokens; step++) {
+      let live = 0;
+      for (let b = 0; b < batch; b++) {
+        if (done[b]) continue;
+        const token = chooseToken(rowLogProbs, b * V, V, options.topP, options.rng);
+        tokens[b]!.push(token);
+        logProbs[b]!.push(rowLogProbs[b * V + token]!);
+        if (token === options.stopToken) {
+          done[b] = true;
+          continue;
+        }
+        nextIds[live] = token;
+        nextSlots[live] = b;
+        nextPositions[live++] = prompts[b]!.length + step;
+      }
+      if (live === 0 || step === options.maxTokens - 1) break;
+      const logits = decoder.forward(nextIds, nextSlots, nextPositions, live);
+      for (let i = 0; i < live; i++) logSoftmaxRow(logits, i, V, T, rowLogProbs, nextSlots[i]! * V);
     }
   } finally {
-    if (!rows.isDisposed) rows.dispose();
-    for (const cache of caches) tf.dispose([cache.kT, cache.v]);
+    decoder.dispose();
   }
   return tokens.map((t, b) => ({
     tokens: Int32Array.from(t),

@@ -25,6 +25,34 @@ describe('sampling', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
+  it('sampling - a group sharing one prompt (prefilled once, forked) with early stops keeps exact log-probs', () => {
+    // Three rows of one prompt, two of another: the forked caches and the rows dropped at their
+    // stop token must not disturb anyone's log-probs against the policy's full forward pass.
+    const a = Int32Array.from([1, 5, 6, 7]);
+    const b = Int32Array.from([1, 9, 3, 4, 8, 8]);
+    const prompts = [a, b, a, a, b];
+    const outs = sampleWithCache(policy, prompts, { temperature: 1.3, topP: 1, maxTokens: 30, stopToken: 2, rng: mulberry32(11) });
+    expect(outs.some((o) => o.stopped && o.tokens.length < 30)).toBe(true);
+    expect(new Set(outs.map((o) => o.tokens.join(','))).size).toBeGreaterThan(1);
+    let maxDiff = 0;
+    outs.forEach((o, r) => {
+      const seq = Int32Array.from([...prompts[r]!, ...o.tokens]);
+      const full = tf.tidy(() => policy.tokenLogProbs(tf.tensor2d(seq, [1, seq.length], 'int32'), 1.3).dataSync());
+      for (let i = 0; i < o.tokens.length; i++) maxDiff = Math.max(maxDiff, Math.abs(full[prompts[r]!.length - 1 + i]! - o.logProbs[i]!));
+    });
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  it('sampling - heads of a size the SIMD attention kernel cannot take (not a multiple of 4) use the JS loops, exactly', () => {
+    const odd = new Policy({ vocabSize: 18, dModel: 18, nLayers: 1, nHeads: 3, dFf: 36, contextLength: 32, seed: 5 });
+    const prompt = Int32Array.from([1, 5, 6, 7]);
+    const [out] = sampleWithCache(odd, [prompt, prompt], { temperature: 1, topP: 1, maxTokens: 12, stopToken: -1, rng: mulberry32(4) });
+    const seq = Int32Array.from([...prompt, ...out!.tokens]);
+    const full = tf.tidy(() => odd.tokenLogProbs(tf.tensor2d(seq, [1, seq.length], 'int32')).dataSync());
+    for (let i = 0; i < out!.tokens.length; i++) expect(Math.abs(full[prompt.length - 1 + i]! - out!.logProbs[i]!)).toBeLessThan(1e-4);
+    odd.dispose();
+  });
+
   it('sampling - the cache and recomputation draw the same tokens from the same seed', () => {
     const prompts = [Int32Array.from([1, 5, 6, 7]), Int32Array.from([1, 9, 9, 3])];
     const options = { temperature: 1, topP: 0.9, maxTokens: 16, stopToken: 2 };

@@ -1,5 +1,8 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/backend.ts';
+import { AdamW } from '../../../src/model/adamw.ts';
+import { serializeCheckpoint } from '../../../src/model/checkpoint.ts';
 import { Policy } from '../../../src/model/policy.ts';
 import { knownEngines, registerEngine, resolveEngine } from '../../../src/rollout/index.ts';
 import { scoreContinuation } from '../../../src/rollout/score.ts';
@@ -24,6 +27,26 @@ describe('rollout engines', () => {
     const out = await engine.generate(jobs);
     expect(out.map((o) => o.length)).toEqual([3, 5, 4]);
     for (const samples of out) for (const s of samples) expect(s.tokens.length).toBe(s.logProbs.length);
+    await engine.close();
+  });
+
+  it('engines - loading weights again and again leaves no tensor behind (a rollout actor loads every learner step)', async () => {
+    const config = { vocabSize: 18, dModel: 32, nLayers: 1, nHeads: 2, dFf: 64, contextLength: 48, seed: 1 };
+    const source = new Policy(config);
+    const optimizer = new AdamW(source);
+    const bytes = await serializeCheckpoint(source, optimizer);
+    optimizer.dispose();
+    source.dispose();
+    const engine = new TfjsEngine(new Policy(config), 10);
+    const jobs = [{ prompt: Int32Array.from([1, 4, 5]), n: 4, temperature: 1, topP: 1, maxTokens: 6, seed: 1, stopToken: 2 }];
+    await engine.loadWeights(bytes, 1);
+    await engine.generate(jobs);
+    const before = tf.memory().numTensors;
+    for (let v = 2; v < 6; v++) {
+      await engine.loadWeights(bytes, v);
+      await engine.generate(jobs);
+    }
+    expect(tf.memory().numTensors).toBe(before);
     await engine.close();
   });
 
