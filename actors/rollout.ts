@@ -9,7 +9,8 @@ import { InProgress } from '../src/bus/working.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { RolloutRequest, RolloutResult } from '../src/protocol/messages.ts';
 import { ROLLOUT_KINDS } from '../src/protocol/subjects.ts';
-import { resolveEngine, type RolloutEngine } from '../src/rollout/index.ts';
+import { resolveEngine, type GenerationJob, type RolloutEngine } from '../src/rollout/index.ts';
+import { ValidationError } from '../src/protocol/errors.ts';
 import { scoreContinuation } from '../src/rollout/score.ts';
 import { byMinVersion, shouldLoad, type HeldWeights } from '../src/rollout/versions.ts';
 import { announceReady, count, deadLetterSink, durably, quarantine, type ActorContext } from './context.ts';
@@ -123,14 +124,13 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
       count(ctx, 'belowMinPolicyVersion', early.length);
       ctx.log.warn({ held: engine.policyVersion, wanted: minVersion, requests: early.length }, 'requests want newer weights than this actor could load; given back');
     }
-    if (!requests.length) return;
+    const answerable = await dropRefused(ctx, engine, requests);
+    if (!answerable.length) return;
     taken.touch(); // generation is synchronous: the in-progress timer stays silent until it ends
     const started = performance.now();
-    const generated = await engine.generate(
-      requests.map(({ value: r }) => ({ prompt: r.prompt, n: r.n, temperature: r.sampling.temperature, topP: r.sampling.topP, maxTokens: r.sampling.maxTokens, seed: r.sampling.seed, stopToken: ctx.task.tokenizer.eos })),
-    );
+    const generated = await engine.generate(answerable.map(({ value: r }) => jobOf(ctx, r)));
     const durationMs = performance.now() - started;
-    for (const [i, { msg, value: r }] of requests.entries()) {
+    for (const [i, { msg, value: r }] of answerable.entries()) {
       const samples = generated[i]!.map((g) => ({ tokens: g.tokens, logProbs: g.logProbs, reward: scoreContinuation(ctx.task, r, g.tokens), stopped: g.stopped }));
       const result: RolloutResult = {
         ...envelope('rollout.result', r.id),
@@ -145,7 +145,18 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
         durationMs,
       };
       // Publish, then ack: a crash in between redelivers the request, and the result's id dedups the rerun.
-      await durably(ctx, 'result', () => publishJs(ctx.bus.js, ctx.bus.names.subjects.rolloutResult(r.kind), result));
+      const problem = await durably(ctx, 'result', () => publishJs(ctx.bus.js, ctx.bus.names.subjects.rolloutResult(r.kind), result)).then(
+        () => undefined,
+        (e: unknown) => (isInvalid(e) ? (e as Error).message : Promise.reject(e)),
+      );
+      if (problem) {
+        // The engine answered with something no receiver may accept (a NaN log-prob): the request
+        // goes to the dead letters with the reason, rather than round the queue for ever.
+        await quarantine(ctx, msg.subject, msg.data, `the engine's answer is not a valid rollout.result: ${problem}`);
+        msg.term();
+        count(ctx, 'invalidAnswers');
+        continue;
+      }
       msg.ack();
       count(ctx, 'handled');
       count(ctx, `handled.${r.kind}`);
@@ -161,4 +172,28 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
   } finally {
     ctx.inFlight = 0;
   }
+}
+
+function jobOf(ctx: ActorContext, r: RolloutRequest): GenerationJob {
+  return { prompt: r.prompt, n: r.n, temperature: r.sampling.temperature, topP: r.sampling.topP, maxTokens: r.sampling.maxTokens, seed: r.sampling.seed, stopToken: ctx.task.tokenizer.eos };
+}
+
+/** The requests the engine can continue; the others are dead-lettered with its reason. */
+async function dropRefused(ctx: ActorContext, engine: RolloutEngine, requests: Request[]): Promise<Request[]> {
+  const answerable: Request[] = [];
+  for (const req of requests) {
+    const why = engine.refuse?.(jobOf(ctx, req.value));
+    if (!why) {
+      answerable.push(req);
+      continue;
+    }
+    await quarantine(ctx, req.msg.subject, req.msg.data, `rollout.request ${req.value.id}: engine ${engine.name} cannot answer it: ${why}`);
+    req.msg.term();
+    count(ctx, 'refused');
+  }
+  return answerable;
+}
+
+function isInvalid(e: unknown): boolean {
+  return e instanceof ValidationError;
 }

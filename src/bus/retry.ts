@@ -39,12 +39,17 @@ export async function retrying<T>(attempt: () => Promise<T>, options: RetryOptio
     try {
       return await withTimeout(started(attempt), attemptMs);
     } catch (error) {
-      if (Date.now() + delay > deadline || options.giveUp?.()) throw error;
+      if (Date.now() + delay > deadline || options.giveUp?.() || notRetryable(error)) throw error;
       options.onRetry?.(error, tries);
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 2_000);
     }
   }
+}
+
+/** An error that says trying again cannot help (a message that fails validation, a refused config). */
+function notRetryable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === false;
 }
 
 /** `attempt()` as a promise, also when it throws before returning one. */

@@ -31,6 +31,12 @@ export interface RolloutEngine {
   readonly policyVersion: number;
   /** Replaces the weights with a checkpoint's bytes of `version`. */
   loadWeights(bytes: Uint8Array, version: number): Promise<void>;
+  /**
+   * Why this engine cannot continue `job`'s prompt (token ids outside its vocabulary, a prompt
+   * that fills its context), or undefined. The actor dead-letters a refused request with this
+   * reason instead of answering it with garbage.
+   */
+  refuse?(job: GenerationJob): string | undefined;
   /** Continuations for every job, in order; jobs may be packed into one batch. */
   generate(jobs: GenerationJob[]): Promise<Generated[][]>;
   close(): Promise<void>;

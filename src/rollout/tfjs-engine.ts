@@ -22,6 +22,15 @@ export class TfjsEngine implements RolloutEngine {
     this.policyVersion = version;
   }
 
+  refuse(job: GenerationJob): string | undefined {
+    const { vocabSize, contextLength } = this.policy.config;
+    const bad = job.prompt.findIndex((id) => id < 0 || id >= vocabSize);
+    if (bad >= 0) return `prompt[${bad}]: token id ${job.prompt[bad]} is outside the model's vocabulary [0, ${vocabSize})`;
+    if (job.prompt.length >= contextLength) return `prompt: ${job.prompt.length} tokens leave no room in the model's context of ${contextLength}`;
+    if (job.stopToken < 0 || job.stopToken >= vocabSize) return `stop token ${job.stopToken} is outside the model's vocabulary`;
+    return undefined;
+  }
+
   async generate(jobs: GenerationJob[]): Promise<Generated[][]> {
     const out: Generated[][] = jobs.map(() => []);
     // Pack jobs of equal sampling parameters; each job's samples come from its own seeded stream.

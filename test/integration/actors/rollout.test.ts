@@ -23,7 +23,7 @@ describe('rollout actor', () => {
     await until(async () => (await bus.state.get('heartbeat.r1')) !== null, 120_000, 'rollout up');
 
     // Version 0 is what the actor holds; the request wants version 1, which nobody has published.
-    const request = { ...rolloutRequest({ id: 'wants-v1', run, kind: 'probe', n: 2, minPolicyVersion: 1 }), ...envelope('rollout.request', 'wants-v1') };
+    const request = { ...rolloutRequest({ id: 'wants-v1', run, kind: 'probe', n: 2, minPolicyVersion: 1, prompt: new Int32Array([1, 4, 5, 6, 7]) }), ...envelope('rollout.request', 'wants-v1') };
     await publishJs(bus.js, bus.names.subjects.rolloutRequest('probe'), { ...request, sampling: { ...request.sampling, maxTokens: 8 } });
     const counters = async () => (await readStream(nc, bus.names.streams.metrics, 'metrics.record')).filter((m) => m.name === 'actor.rollout').at(-1)?.values ?? {};
     await until(async () => ((await counters()).belowMinPolicyVersion ?? 0) >= 1, 30_000, 'the request given back').catch((e) => {
@@ -40,6 +40,12 @@ describe('rollout actor', () => {
     expect(result!.requestId).toBe('wants-v1');
     expect(result!.policyVersion).toBe(1);
     expect(result!.samples).toHaveLength(2);
+
+    // A prompt the model cannot read (token id 4242) is dead-lettered with the reason, not answered.
+    const alien = { ...request, ...envelope('rollout.request', 'alien'), prompt: new Int32Array([1, 4242, 5]), minPolicyVersion: 0 };
+    await publishJs(bus.js, bus.names.subjects.rolloutRequest('probe'), alien);
+    await until(async () => (await readStream(nc, bus.names.streams.dead, 'dead.letter')).some((d) => /alien: engine tfjs cannot answer it: prompt\[1\]: token id 4242 is outside/.test(d.reason)), 30_000, 'the alien prompt dead-lettered');
+    expect((await readStream(nc, bus.names.streams.results, 'rollout.result')).map((r) => r.requestId)).toEqual(['wants-v1']);
     rollout.child.kill('SIGTERM');
     expect(await rollout.exited).toBe(0);
   }, 180_000);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AttemptTimeoutError, retrying, withTimeout } from '../../../src/bus/retry.ts';
+import { ValidationError } from '../../../src/protocol/errors.ts';
 
 describe('retrying', () => {
   it('retrying - retries failures with backoff and returns the first success', async () => {
@@ -57,5 +58,12 @@ describe('retrying - abandoned attempts', () => {
     const p = retrying(async () => { if (++calls === 3) stop = true; throw new Error('broker down'); }, { totalMs: Infinity, giveUp: () => stop });
     await expect(p).rejects.toThrow('broker down');
     expect(calls).toBe(3);
+  });
+
+  it('retrying - an error that says it is not retryable (a message failing validation) is rethrown at once', async () => {
+    let calls = 0;
+    const invalid = () => new ValidationError('samples[0].logProbs[0]', 'a finite number', 'NaN');
+    await expect(retrying(async () => { calls++; throw invalid(); }, { totalMs: Infinity })).rejects.toThrow(/expected a finite number, got NaN/);
+    expect(calls).toBe(1);
   });
 });
