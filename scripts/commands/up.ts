@@ -91,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
 
   try {
     const nc = await connectBus({ ...connect, name: `up-${runId}` });
-    const bus = await setupRun(nc, runId, { ackWaitMs: config.rollout.ackWaitSeconds * 1000 });
+    const bus = await setupRun(nc, runId, { ackWaitMs: config.rollout.ackWaitSeconds * 1000, replicas: config.bus.replicas });
     await bus.state.put('config', JSON.stringify(config));
     const backend = await initBackend(flags.backend);
     log.info({ run: runId, nats: url, backend, config }, 'run starting');

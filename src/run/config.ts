@@ -114,6 +114,14 @@ export interface RunConfig {
   evaluation: { splits: string[]; questions: number; samples: number; seed: number };
   /** Seconds between actor heartbeats. */
   heartbeatSeconds: number;
+  bus: {
+    /**
+     * Replicas of every stream, KV bucket and object store of the run. 0 lets the broker decide:
+     * 1 on a single server, 3 on a cluster (a server whose INFO names a cluster). More than the
+     * cluster's JetStream servers is refused at setup with an error naming this field.
+     */
+    replicas: number;
+  };
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -174,6 +182,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   // of easy accuracy, as much as 30 steps move it; this adds ~40 s to a run.
   evaluation: { splits: ['easy', 'medium'], questions: 256, samples: 4, seed: 1 },
   heartbeatSeconds: 2,
+  bus: { replicas: 0 },
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
@@ -209,6 +218,7 @@ export function runConfig(overrides: DeepPartial<RunConfig> = {}): RunConfig {
   c.refresh = refreshConfig(c.refresh);
   check(Number.isInteger(c.evaluation.seed) && c.evaluation.seed >= 0, 'evaluation.seed', 'an integer ≥ 0', c.evaluation.seed);
   check(c.heartbeatSeconds > 0, 'heartbeatSeconds', 'a number > 0', c.heartbeatSeconds);
+  check(Number.isInteger(c.bus.replicas) && c.bus.replicas >= 0 && c.bus.replicas <= 5, 'bus.replicas', 'an integer from 0 (decided by the broker) to 5 (JetStream\'s most)', c.bus.replicas);
   return c;
 }
 
