@@ -53,7 +53,7 @@ export interface ResultConsumer {
   readonly role: string;
 }
 
-/** Knobs of a run's broker resources; every field has a default in {@link SETUP_DEFAULTS}. */
+/** Knobs of a run's broker resources; every field but `replicas` (decided by the server) has a default in {@link SETUP_DEFAULTS}. */
 export interface SetupOptions {
   /** How long a consumer waits for an ack before redelivering, ms. Tests use ~1 s. */
   ackWaitMs?: number;
