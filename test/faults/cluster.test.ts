@@ -8,7 +8,7 @@ import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { mulberry32 } from '../../src/tasks/rng.ts';
 import { RolloutChurn } from '../../scripts/churn-driver.ts';
 import { SMALL_RUN, useActors, type ActorProcess } from '../helpers/actors.ts';
-import { allStreams, caughtUp, clientsOf, killFor, streamLeader, useNatsCluster } from '../helpers/cluster.ts';
+import { allStreams, caughtUp, clientsOf, consumersOf, killFor, streamLeader, useNatsCluster } from '../helpers/cluster.ts';
 import { runLedger } from '../helpers/run-checks.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
@@ -66,7 +66,7 @@ describe('faults', () => {
     churn.start();
     const logs = () => [learner, selector, steady].map((p) => `--- ${p.kind}\n${p.output().slice(-2500)}`).join('\n') + `\n--- churn\n${events.join('\n')}`;
 
-    await until(async () => (await learnerStep(bus)) >= 1, 240_000, 'first step');
+    await until(async () => (await learnerStep(bus)) >= 1, 420_000, 'first step');
     const streams = (await allStreams(bus.jsm)).filter((s) => s.includes(run));
     const kills = [];
     for (let k = 0; k < 2; k++) {
@@ -83,8 +83,19 @@ describe('faults', () => {
       const caughtUpMs = Date.now() - killedAt;
       kills.push({ node: leader, clientsOnIt: clients, downMs: DOWN_MS, atStep: step, restartedMs, caughtUpMs, firstResultMs: await moved, nextStepMs: await stepped });
     }
+    process.stdout.write(`cluster fault kills ${JSON.stringify(kills)}\n`);
     const finished = await Promise.race([learner.exited, sleep(300_000).then(() => 'timeout' as const)]);
-    expect(finished, logs()).toBe(0);
+    const raftState = async () =>
+      JSON.stringify(
+        await Promise.all(
+          [bus.names.streams.requests, bus.names.streams.results].map(async (stream) => ({
+            stream,
+            cluster: (await bus.jsm.streams.info(stream).catch(() => undefined))?.cluster,
+            consumers: (await consumersOf(bus.jsm, stream)).map((c) => ({ name: c.name, cluster: c.cluster, pending: c.num_pending, ackPending: c.num_ack_pending, waiting: c.num_waiting })),
+          })),
+        ),
+      );
+    expect(finished, finished === 0 ? '' : `${logs()}\n--- raft groups\n${await raftState()}`).toBe(0);
     const tally = await churn.stop();
     await sleep(4_000); // anything a killed actor held comes back after the 3 s ack wait and is served
     const rest = [...churn.alive.map((a) => churned.get(a.id)!), steady, selector];

@@ -7,7 +7,7 @@
  * const cluster = useNatsCluster();
  * it('…', async () => { const nc = await cluster.connect(); const leader = await streamLeader(jsm, 'S'); … });
  */
-import type { JetStreamManager } from '@nats-io/jetstream';
+import type { ClusterInfo, ConsumerInfo, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll } from 'vitest';
 import { connectBus, type BusConnectOptions } from '../../src/bus/connect.ts';
@@ -65,15 +65,31 @@ export async function streamLeader(jsm: JetStreamManager, stream: string): Promi
 
 /**
  * True when each stream has a leader and every replica is current, the node back from the dead
- * included: only then may the next node die without the stream losing its quorum.
+ * included, and each of its consumers (their own raft groups) has a leader and a current
+ * follower: only then may the next node die without any of them losing its quorum. (nats-server
+ * 2.9.10 can leave an idle consumer's restarted replica "not current, lag 2" for minutes, so a
+ * consumer's quorum is what is asked of it.)
  */
 export async function caughtUp(jsm: JetStreamManager, streams: readonly string[], nodes: number): Promise<boolean> {
+  const current = (c: ClusterInfo | undefined) => !!c?.leader && (c.replicas?.length ?? 0) === nodes - 1 && c.replicas!.every((r) => r.current && !r.offline);
+  const quorate = (c: ClusterInfo | undefined) => !!c?.leader && (c.replicas ?? []).filter((r) => r.current && !r.offline).length >= Math.floor(nodes / 2);
   for (const stream of streams) {
     const info = await jsm.streams.info(stream).catch(() => undefined);
-    const c = info?.cluster;
-    if (!c?.leader || (c.replicas?.length ?? 0) !== nodes - 1 || !c.replicas!.every((r) => r.current && !r.offline)) return false;
+    if (!current(info?.cluster)) return false;
+    for (const consumer of await consumersOf(jsm, stream)) if (!quorate(consumer.cluster)) return false;
   }
   return true;
+}
+
+/** Each consumer of `stream` with its raft group and delivery state, for a failure message. */
+export async function consumersOf(jsm: JetStreamManager, stream: string): Promise<ConsumerInfo[]> {
+  const out: ConsumerInfo[] = [];
+  try {
+    for await (const ci of jsm.consumers.list(stream)) out.push(ci);
+  } catch {
+    // A stream without a leader right now lists nothing; the caller asks again.
+  }
+  return out;
 }
 
 /** Every stream of the server's account (a run's streams, its buckets' and object store's). */
