@@ -131,7 +131,7 @@ describe('faults', () => {
     expect(trainResults.length).toBe(ledger.sum('learner', 'sent'));
     expect([...ledger.perRequest.values()].every((n) => n === 1), 'one result per request id').toBe(true);
     expect(requests.lost, 'no request lost').toBe(0);
-  }, 780_000);
+  }, 1_200_000);
 });
 
 /** The learner's last finished step, as it wrote it to the state KV (a read caught by a leader change is abandoned). */
