@@ -62,7 +62,7 @@ export async function openActorContext(o: ActorStart): Promise<ActorContext> {
   // Actor ids become KV key tokens: keep them to [A-Za-z0-9_-].
   const actorId = (o.id ?? `${o.kind}-${hostname()}-${process.pid}`).replace(/[^A-Za-z0-9_-]/g, '-');
   const nc = await connectBus({ ...o.connect, name: actorId });
-  const bus = await setupRun(nc, o.run, { ackWaitMs: o.config.rollout.ackWaitSeconds * 1000, ...o.setup });
+  const bus = await setupRun(nc, o.run, { ackWaitMs: o.config.rollout.ackWaitSeconds * 1000, replicas: o.config.bus.replicas, ...o.setup });
   const log = rootLogger.child({ run: o.run, actor: o.kind, id: actorId });
   const ctx: ActorContext = {
     nc,

@@ -95,7 +95,7 @@ export async function runUp(flags: UpFlags, config: RunConfig, runId: string): P
 
   try {
     nc = await connectBus({ ...connect, name: `up-${runId}` });
-    const bus = await setupRun(nc, runId, { ackWaitMs: config.rollout.ackWaitSeconds * 1000 });
+    const bus = await setupRun(nc, runId, { ackWaitMs: config.rollout.ackWaitSeconds * 1000, replicas: config.bus.replicas });
     await bus.state.put(bus.names.stateKeys.config, JSON.stringify(config));
     await bus.state.put(bus.names.stateKeys.task, JSON.stringify(taskCard(task)));
     log.info({ run: runId, nats: url, auth: token ? 'token' : 'none', backend, config }, 'run starting');

@@ -5,6 +5,12 @@
  *
  * Only nats-server 2.9 features are used (no `filter_subjects`, compression, metadata, consumer
  * pause or per-message TTL), so Debian's 2.9.10 serves a run.
+ *
+ * On a cluster every resource is replicated (`replicas`, the run config's `bus.replicas`): a
+ * replica count the cluster cannot place is a {@link ConfigError} naming `bus.replicas`, and a
+ * step that times out because a node just died (its streams are electing new leaders) is tried
+ * again for up to {@link SETUP_PATIENCE_MS}, so an actor started during a node's outage still
+ * comes up.
  */
 import {
   AckPolicy,
@@ -15,13 +21,16 @@ import {
   RetentionPolicy,
   StorageType,
   type ConsumerConfig,
+  JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { ROLLOUT_KINDS, runNames, type RolloutKind, type RunNames } from '../protocol/subjects.ts';
+import { ConfigError, SaturnError } from '../errors.ts';
 import { ensureConsumer, ensureStream } from './ensure.ts';
 import { BusSetupError } from './errors.ts';
 
@@ -43,7 +52,7 @@ export interface ResultConsumer {
   readonly role: string;
 }
 
-/** Knobs of a run's broker resources; every field has a default in {@link SETUP_DEFAULTS}. */
+/** Knobs of a run's broker resources; every field but `replicas` (decided by the server) has a default in {@link SETUP_DEFAULTS}. */
 export interface SetupOptions {
   /** How long a consumer waits for an ack before redelivering, ms. Tests use ~1 s. */
   ackWaitMs?: number;
@@ -65,7 +74,10 @@ export interface SetupOptions {
   poolHistory?: number;
   /** `file` survives a broker restart; `memory` is only for throwaway runs. */
   storage?: 'file' | 'memory';
-  /** Stream replicas (1 unless the broker is a cluster). */
+  /**
+   * Replicas of every stream, KV bucket and object store. Absent or 0: 1 when the server is not
+   * part of a cluster (its INFO names no cluster), else 3, the usual quorum of a JetStream cluster.
+   */
   replicas?: number;
   /** Result consumers to create. */
   resultConsumers?: readonly ResultConsumer[];
@@ -83,9 +95,16 @@ export const SETUP_DEFAULTS = Object.freeze({
   streamMaxBytes: 1024 ** 3,
   poolHistory: 5,
   storage: 'file' as 'file' | 'memory',
-  replicas: 1,
   resultConsumers: DEFAULT_RESULT_CONSUMERS,
 });
+
+/** How long one setup step is retried while it times out (a stream electing a leader after a node died). */
+export const SETUP_PATIENCE_MS = 60_000;
+
+/** The replicas a run gets when none are asked for: 1 on a single server, 3 on a cluster. */
+export function defaultReplicas(nc: NatsConnection): number {
+  return nc.info?.cluster ? 3 : 1;
+}
 
 /** Handles on a run's broker resources, ready to use. */
 export interface RunBus {
@@ -103,13 +122,20 @@ export interface RunBus {
 /** Creates (or finds) every stream, consumer, bucket and object store of run `run`. */
 export async function setupRun(nc: NatsConnection, run: string, options: SetupOptions = {}): Promise<RunBus> {
   const o = { ...SETUP_DEFAULTS, ...options };
+  const replicas = options.replicas || defaultReplicas(nc);
+  if (replicas > 1 && !nc.info?.cluster) throw replicasError(nc, replicas, 'the server is not part of a cluster');
   const names = runNames(run);
-  const jsm = await jetstreamManager(nc).catch((err) => {
-    throw new BusSetupError('JetStream', `not available (is the server started with -js?): ${err}`, { cause: err });
-  });
+  const step = <T>(attempt: () => Promise<T>) => patiently(nc, replicas, attempt);
+  const jsm = await step(() =>
+    jetstreamManager(nc).catch((err) => {
+      // No responders: JetStream is off. A timeout: a cluster still (re-)electing its leader.
+      const retryable = (err as Error).name === 'TimeoutError';
+      throw new BusSetupError('JetStream', `not available (is the server started with -js?): ${err}`, { cause: err, retryable });
+    }),
+  );
   const js = jsm.jetstream();
   const storage = o.storage === 'memory' ? StorageType.Memory : StorageType.File;
-  const common = { storage, num_replicas: o.replicas, duplicate_window: nanos(o.duplicateWindowMs) };
+  const common = { storage, num_replicas: replicas, duplicate_window: nanos(o.duplicateWindowMs) };
   const limits = (maxAgeMs: number) => ({
     ...common,
     retention: RetentionPolicy.Limits,
@@ -118,15 +144,17 @@ export async function setupRun(nc: NatsConnection, run: string, options: SetupOp
     max_bytes: o.streamMaxBytes,
   });
 
-  await ensureStream(jsm, {
-    name: names.streams.requests,
-    subjects: [names.subjects.rolloutRequests],
-    retention: RetentionPolicy.Workqueue,
-    ...common,
-  });
-  await ensureStream(jsm, { name: names.streams.results, subjects: [names.subjects.rolloutResults], ...limits(o.resultsMaxAgeMs) });
-  await ensureStream(jsm, { name: names.streams.metrics, subjects: [names.subjects.allMetrics], ...limits(o.metricsMaxAgeMs) });
-  await ensureStream(jsm, { name: names.streams.dead, subjects: [names.subjects.dead], ...limits(o.deadMaxAgeMs) });
+  await step(() =>
+    ensureStream(jsm, {
+      name: names.streams.requests,
+      subjects: [names.subjects.rolloutRequests],
+      retention: RetentionPolicy.Workqueue,
+      ...common,
+    }),
+  );
+  await step(() => ensureStream(jsm, { name: names.streams.results, subjects: [names.subjects.rolloutResults], ...limits(o.resultsMaxAgeMs) }));
+  await step(() => ensureStream(jsm, { name: names.streams.metrics, subjects: [names.subjects.allMetrics], ...limits(o.metricsMaxAgeMs) }));
+  await step(() => ensureStream(jsm, { name: names.streams.dead, subjects: [names.subjects.dead], ...limits(o.deadMaxAgeMs) }));
 
   const pull: Partial<ConsumerConfig> = {
     ack_policy: AckPolicy.Explicit,
@@ -138,35 +166,83 @@ export async function setupRun(nc: NatsConnection, run: string, options: SetupOp
   // A work-queue stream needs consumers with disjoint filters: one per kind, shared by all
   // rollout actors serving it.
   for (const kind of ROLLOUT_KINDS) {
-    await ensureConsumer(jsm, names.streams.requests, {
-      ...pull,
-      durable_name: names.consumers.rollout(kind),
-      filter_subject: names.subjects.rolloutRequest(kind),
-    });
+    await step(() =>
+      ensureConsumer(jsm, names.streams.requests, {
+        ...pull,
+        durable_name: names.consumers.rollout(kind),
+        filter_subject: names.subjects.rolloutRequest(kind),
+      }),
+    );
   }
   for (const { kind, role } of o.resultConsumers) {
-    await ensureConsumer(jsm, names.streams.results, {
-      ...pull,
-      durable_name: names.consumers.results(kind, role),
-      filter_subject: names.subjects.rolloutResult(kind),
-    });
+    await step(() =>
+      ensureConsumer(jsm, names.streams.results, {
+        ...pull,
+        durable_name: names.consumers.results(kind, role),
+        filter_subject: names.subjects.rolloutResult(kind),
+      }),
+    );
   }
 
   const kvm = new Kvm(js);
   const objm = new Objm(js);
-  const bucket = { storage, replicas: o.replicas };
+  const bucket = { storage, replicas };
+  // Opening an existing bucket leaves its config alone: a run set up with other replicas is
+  // scaled to ours afterwards, as the streams above are by their update.
   const [pool, state, weights] = await Promise.all([
-    wrap(`KV ${names.buckets.pool}`, kvm.create(names.buckets.pool, { ...bucket, history: o.poolHistory })),
-    wrap(`KV ${names.buckets.state}`, kvm.create(names.buckets.state, { ...bucket, history: 1 })),
-    wrap(`object store ${names.buckets.weights}`, objm.create(names.buckets.weights, bucket)),
+    step(() => wrap(`KV ${names.buckets.pool}`, kvm.create(names.buckets.pool, { ...bucket, history: o.poolHistory }))),
+    step(() => wrap(`KV ${names.buckets.state}`, kvm.create(names.buckets.state, { ...bucket, history: 1 }))),
+    step(() => wrap(`object store ${names.buckets.weights}`, objm.create(names.buckets.weights, bucket))),
   ]);
+  for (const [resource, store] of [[`KV ${names.buckets.pool}`, pool], [`KV ${names.buckets.state}`, state], [`object store ${names.buckets.weights}`, weights]] as const) {
+    await step(() => wrap(resource, scaleTo(jsm, store, replicas)));
+  }
   return { names, js, jsm, pool, state, weights };
+}
+
+/** Brings the stream behind a KV bucket or object store to `replicas`, if it has others. */
+async function scaleTo(jsm: JetStreamManager, store: { status(): Promise<{ streamInfo: StreamInfo }> }, replicas: number): Promise<void> {
+  const { config } = (await store.status()).streamInfo;
+  if (config.num_replicas !== replicas) await jsm.streams.update(config.name, { ...config, num_replicas: replicas });
 }
 
 async function wrap<T>(resource: string, p: Promise<T>): Promise<T> {
   try {
     return await p;
   } catch (err) {
-    throw new BusSetupError(resource, `cannot create or open: ${(err as Error).message}`, { cause: err });
+    // A refusal by the server stays a refusal; a timeout may pass.
+    throw new BusSetupError(resource, `cannot create or open: ${(err as Error).message}`, { cause: err, retryable: !(err instanceof JetStreamApiError) });
   }
+}
+
+// JetStream API codes (nats-server errors.json) for "the cluster cannot place that many replicas".
+const NO_SUITABLE_PEERS = 10005;
+const REPLICAS_NOT_SUPPORTED = 10074;
+const INSUFFICIENT_RESOURCES = 10023;
+
+/**
+ * `attempt`, tried again while it fails with a retryable error for up to {@link SETUP_PATIENCE_MS};
+ * a placement refusal becomes a {@link ConfigError} naming `bus.replicas`.
+ */
+async function patiently<T>(nc: NatsConnection, replicas: number, attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + SETUP_PATIENCE_MS;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 2_000)) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const cause = (err as Error).cause;
+      const code = cause instanceof JetStreamApiError ? cause.apiError().err_code : undefined;
+      if (replicas > 1 && (code === NO_SUITABLE_PEERS || code === REPLICAS_NOT_SUPPORTED || code === INSUFFICIENT_RESOURCES)) {
+        throw replicasError(nc, replicas, (err as Error).message);
+      }
+      if (!(err instanceof SaturnError && err.retryable) || Date.now() + delay > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+function replicasError(nc: NatsConnection, replicas: number, why: string): ConfigError {
+  const servers = nc.info?.connect_urls?.length;
+  const cluster = nc.info?.cluster ? `NATS cluster "${nc.info.cluster}"${servers ? ` (${servers} servers)` : ''}` : `single NATS server ${nc.getServer()}`;
+  return new ConfigError('bus.replicas', `at most the JetStream servers of the ${cluster}; ${why}`, replicas);
 }

@@ -80,6 +80,7 @@ export function checkRunConfig(c: RunConfig): void {
   positiveInt(e.samples, 'evaluation.samples');
   nonNegativeInt(e.seed, 'evaluation.seed');
 
+  check(Number.isInteger(c.bus.replicas) && c.bus.replicas >= 0 && c.bus.replicas <= 5, 'bus.replicas', "an integer from 0 (decided by the broker) to 5 (JetStream's most)", c.bus.replicas);
   check(c.heartbeatSeconds >= MIN_HEARTBEAT_SECONDS && c.heartbeatSeconds <= MAX_SECONDS, 'heartbeatSeconds', `seconds in [${MIN_HEARTBEAT_SECONDS}, ${MAX_SECONDS}]`, c.heartbeatSeconds);
 }
 

@@ -115,6 +115,14 @@ export interface RunConfig {
   evaluation: { splits: string[]; questions: number; samples: number; seed: number };
   /** Seconds between actor heartbeats. */
   heartbeatSeconds: number;
+  bus: {
+    /**
+     * Replicas of every stream, KV bucket and object store of the run. 0 lets the broker decide:
+     * 1 on a single server, 3 on a cluster (a server whose INFO names a cluster). More than the
+     * cluster's JetStream servers is refused at setup with an error naming this field.
+     */
+    replicas: number;
+  };
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -177,6 +185,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   // of easy accuracy, as much as 30 steps move it; this adds ~40 s to a run.
   evaluation: { splits: ['easy', 'medium'], questions: 256, samples: 4, seed: 1 },
   heartbeatSeconds: 2,
+  bus: { replicas: 0 },
 };
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };

@@ -2,6 +2,7 @@ import { AckPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
 import { BusSetupError, ensureStream, setupRun } from '../../../src/bus/index.ts';
 import { ROLLOUT_KINDS, runNames } from '../../../src/protocol/index.ts';
+import { ConfigError } from '../../../src/errors.ts';
 import { useNatsServer } from '../../helpers/nats.ts';
 
 const nats = useNatsServer();
@@ -80,5 +81,12 @@ describe('setup - run resources', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BusSetupError);
     expect((err as Error).message).toMatch(new RegExp(`^stream ${names.streams.requests}: exists with a config that cannot be updated`));
+  });
+
+  it('setup - more than 1 replica on a server outside any cluster is a one-line error naming bus.replicas', async () => {
+    const nc = await nats.connect();
+    const err = await setupRun(nc, nats.runId(), { replicas: 3 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/^bus\.replicas: expected at most .*not part of a cluster, got 3$/);
   });
 });
