@@ -31,7 +31,7 @@ export function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
  */
 export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>> {
   const { bus, config, task } = ctx;
-  const settings: SelectorSettings = { ...config.selector, questionSeed: hashString(ctx.run) };
+  const settings: SelectorSettings = { ...config.selector, questionSeed: hashString(ctx.run), learnerMinPool: config.learner.minPool };
   const cursor = await readCounter(bus.state, bus.names.stateKeys.selectorCursor, deadLetterSink(ctx));
   // The lag over as many training groups as the learner's window holds prefix groups.
   const lagGroups = config.learner.lagSteps * prefixSlotsPerStep(config.learner);

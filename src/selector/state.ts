@@ -8,6 +8,8 @@ import type { Question } from '../tasks/types.ts';
 export type SelectorSettings = RunConfig['selector'] & {
   /** Seed of the question stream. */
   questionSeed: number;
+  /** In-band entries the learner waits for before a step (`learner.minPool`): below it, probing is not paced. */
+  learnerMinPool: number;
 };
 
 /** A sweep under way: one saturated question's failure prefixes being measured. */

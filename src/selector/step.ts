@@ -19,12 +19,15 @@ import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } fr
  *
  * New questions are paced by the learner (`probesPerStep` per policy version after the first
  * `probeQuestions`): supply is wanted per step, not per second, and unpaced a slow learner let the
- * selector probe three times the questions of a run whose steps came faster.
+ * selector probe three times the questions of a run whose steps came faster. Pacing holds only
+ * while the pool has the in-band entries the learner waits for (`learnerMinPool`): below that the
+ * learner takes no step, so its version cannot grow and paced probing deadlocked a run before step 1.
  */
 export function topUp(s: SelectorState, c: SelectorSettings, task: Task, policyVersion = 0): SelectorOutput[] {
   const inProgress = s.sweeps.size + s.probing.size;
   const usable = countInBand(s.pool.values(), c.band, s.lag.value);
-  const allowance = c.probesPerStep > 0 ? c.probeQuestions + c.probesPerStep * policyVersion - s.probesStarted : Infinity;
+  const learnerWaits = usable < c.learnerMinPool;
+  const allowance = c.probesPerStep > 0 && !learnerWaits ? c.probeQuestions + c.probesPerStep * policyVersion - s.probesStarted : Infinity;
   const wanted = Math.min(c.probeQuestions - s.probing.size, c.poolTarget - usable - inProgress, allowance);
   if (wanted <= 0) return [];
   const room = () => 2 * c.poolTarget - s.pool.size - inProgress;

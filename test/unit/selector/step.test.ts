@@ -7,7 +7,7 @@ import type { PoolEntry } from '../../../src/pool/entry.ts';
 const task = resolveTask('arithmetic');
 const settings: SelectorSettings = {
   split: 'easy', probeQuestions: 4, probeSamples: 32, minCorrect: 31, fractions: [0.1, 0.3, 0.5, 0.7, 0.9],
-  sweepSamples: 16, sweepBatch: 8, sequential: true, sweepZ: 1.96, tau: 0.5, band: [0.25, 0.75], poolTarget: 4, monotone: false, probesPerStep: 0, questionSeed: 3,
+  sweepSamples: 16, sweepBatch: 8, sequential: true, sweepZ: 1.96, tau: 0.5, band: [0.25, 0.75], poolTarget: 4, monotone: false, probesPerStep: 0, questionSeed: 3, learnerMinPool: 0,
 };
 const requests = (out: SelectorOutput[]) => out.flatMap((o) => (o.type === 'request' ? [o.request] : []));
 const rewards = (correct: number, n: number) => Array.from({ length: n }, (_, i) => (i < correct ? 1 : 0));
@@ -129,5 +129,13 @@ describe('selector pacing', () => {
     expect(requests(topUp(s, paced, task, 1))).toHaveLength(2);
     s.probing.clear();
     expect(requests(topUp(s, paced, task, 3))).toHaveLength(4);
+  });
+
+  it('selector - pacing is lifted while the pool lacks the in-band entries the learner waits for (no deadlock before step 1)', () => {
+    const paced = { ...settings, probeQuestions: 4, poolTarget: 100, probesPerStep: 2, learnerMinPool: 2 };
+    const s = initialSelectorState();
+    expect(requests(topUp(s, paced, task, 0))).toHaveLength(4);
+    s.probing.clear(); // answered, nothing saturated: the learner still waits at version 0
+    expect(requests(topUp(s, paced, task, 0))).toHaveLength(4);
   });
 });
