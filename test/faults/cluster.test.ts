@@ -8,7 +8,7 @@ import { loadCheckpoint } from '../../src/model/checkpoint.ts';
 import { mulberry32 } from '../../src/tasks/rng.ts';
 import { RolloutChurn } from '../../scripts/churn-driver.ts';
 import { SMALL_RUN, useActors, type ActorProcess } from '../helpers/actors.ts';
-import { allStreams, caughtUp, clientsOf, consumersOf, killFor, streamLeader, useNatsCluster } from '../helpers/cluster.ts';
+import { allStreams, caughtUp, laggingReplicas, clientsOf, consumersOf, killFor, streamLeader, useNatsCluster } from '../helpers/cluster.ts';
 import { runLedger } from '../helpers/run-checks.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
@@ -66,7 +66,9 @@ describe('faults', () => {
     churn.start();
     const logs = () => [learner, selector, steady].map((p) => `--- ${p.kind}\n${p.output().slice(-2500)}`).join('\n') + `\n--- churn\n${events.join('\n')}`;
 
-    await until(async () => (await learnerStep(bus)) >= 1, 420_000, 'first step');
+    await until(async () => (await learnerStep(bus)) >= 1, 420_000, 'first step').catch((e) => {
+      throw new Error(`${(e as Error).message}\n${logs()}`);
+    });
     const streams = (await allStreams(bus.jsm)).filter((s) => s.includes(run));
     const kills = [];
     for (let k = 0; k < 2; k++) {
@@ -79,7 +81,9 @@ describe('faults', () => {
       const stepped = timeUntil(async () => (await learnerStep(bus)) > step, killedAt);
       await killFor(node, DOWN_MS);
       const restartedMs = Date.now() - killedAt;
-      await until(() => caughtUp(bus.jsm, streams, nats.cluster.nodes.length), 120_000, `${leader} caught up`);
+      await until(() => caughtUp(bus.jsm, streams, nats.cluster.nodes.length), 240_000, `${leader} caught up`).catch(async (e) => {
+        throw new Error(`${(e as Error).message}; behind: ${(await laggingReplicas(bus.jsm, streams)).join('; ')}`);
+      });
       const caughtUpMs = Date.now() - killedAt;
       kills.push({ node: leader, clientsOnIt: clients, downMs: DOWN_MS, atStep: step, restartedMs, caughtUpMs, firstResultMs: await moved, nextStepMs: await stepped });
     }

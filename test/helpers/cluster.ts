@@ -76,9 +76,27 @@ export async function caughtUp(jsm: JetStreamManager, streams: readonly string[]
   for (const stream of streams) {
     const info = await jsm.streams.info(stream).catch(() => undefined);
     if (!current(info?.cluster)) return false;
-    for (const consumer of await consumersOf(jsm, stream)) if (!quorate(consumer.cluster)) return false;
+    // Only durable consumers are replicated: a KV watch or a replay is an ephemeral R1 consumer
+    // with no replicas to be current, and it moves to a live node by itself.
+    for (const consumer of await consumersOf(jsm, stream)) if (consumer.config.durable_name && !quorate(consumer.cluster)) return false;
   }
   return true;
+}
+
+/** The streams (and consumers) some replica of which is not current yet, for a failure message. */
+export async function laggingReplicas(jsm: JetStreamManager, streams: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  const behind = (c: ClusterInfo | undefined) => (c?.replicas ?? []).filter((r) => !r.current || r.offline).map((r) => `${r.name}${r.offline ? ' offline' : ''} lag ${r.lag ?? '?'} active ${Math.round((r.active ?? 0) / 1e6)} ms ago`);
+  for (const stream of streams) {
+    const info = await jsm.streams.info(stream).catch(() => undefined);
+    if (!info?.cluster?.leader) out.push(`${stream}: no leader`);
+    else if (behind(info.cluster).length) out.push(`${stream}: ${behind(info.cluster).join(', ')}`);
+    for (const c of await consumersOf(jsm, stream)) {
+      const what = behind(c.cluster).length ? behind(c.cluster).join(', ') : c.config.durable_name && !c.cluster?.replicas?.length ? 'no replicas' : '';
+      if (what) out.push(`${stream}/${c.name}: ${what}`);
+    }
+  }
+  return out;
 }
 
 /** Each consumer of `stream` with its raft group and delivery state, for a failure message. */
