@@ -18,7 +18,7 @@ export function duration(seconds: number): string {
  * One line of live progress (`saturn up` on stderr, `saturn monitor` on stdout), about 120
  * characters at most so a terminal does not wrap it: elapsed time, step (of `maxSteps` when
  * known) and `eta` when given, the pool, the latest step's reward std of prefix and original
- * groups, the learner's mean reward, refreshes and rollouts served (dead letters when any).
+ * groups, the learner's mean reward, refreshes and rollouts generated (sequences, as the summary's tally counts them; dead letters when any).
  */
 export function statusLine(c: RunCollector, maxSteps: number | undefined, seconds: number, eta?: string): string {
   const pool = c.latest.get('pool') ?? {};
@@ -31,7 +31,7 @@ export function statusLine(c: RunCollector, maxSteps: number | undefined, second
     `std pre ${num(v.prefixMeanRewardStd)} orig ${num(v.originalMeanRewardStd)}`,
     `reward ${num(learner.rewardMean)}`,
     `refreshes ${c.refreshes.length}`,
-    `rollouts ${count(c.counter('handled', 'rollout'))}${dead ? ` dead ${count(dead)}` : ''}`,
+    `rollouts ${count(c.counter('samples', 'rollout'))}${dead ? ` dead ${count(dead)}` : ''}`,
   ].join(' | ');
 }
 

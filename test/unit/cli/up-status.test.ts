@@ -12,7 +12,7 @@ describe('up status', () => {
     add('learner', 12345, { rewardMean: 0.7777, approxKl: 0.00123 });
     add('groups.prefix', 1, { std: 0.45, informative: 1, mean: 0.5 });
     add('groups.original', 1, { std: 0.1, informative: 0, mean: 0.9 });
-    add('actor.rollout', 1, { handled: 12_345_678, deadLettered: 12345, actorPid: 1 });
+    add('actor.rollout', 1, { handled: 12, samples: 12_345_678, deadLettered: 12345, actorPid: 1 });
     for (let i = 0; i < 123; i++) add('refresh.drift', i, { questions: 1 });
     const line = statusLine(c, 99999, 99 * 3600, '12h34m');
     expect(line).toBe('[99h00m] step 12345/99999 ETA 12h34m | pool 1024 p̂ 0.61 band 99% | std pre 0.41 orig 0.10 | reward 0.78 | refreshes 123 | rollouts 12.3M dead 12k');
@@ -21,7 +21,7 @@ describe('up status', () => {
     typical.add({ ...envelope('metrics.record'), name: 'pool', step: 0, values: { size: 16, meanPHat: 0.6, inBandShare: 0.75 } });
     typical.add({ ...envelope('metrics.record'), name: 'variance', step: 17, values: { prefixMeanRewardStd: 0.4, originalMeanRewardStd: 0.1 } });
     typical.add({ ...envelope('metrics.record'), name: 'learner', step: 17, values: { rewardMean: 0.7 } });
-    typical.add({ ...envelope('metrics.record'), name: 'actor.rollout', step: 0, values: { handled: 34_567, actorPid: 1 } });
+    typical.add({ ...envelope('metrics.record'), name: 'actor.rollout', step: 0, values: { handled: 2_160, samples: 34_567, actorPid: 1 } });
     expect(statusLine(typical, 30, 725, '3m10s').length).toBeLessThanOrEqual(125);
   });
 
