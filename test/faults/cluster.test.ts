@@ -10,6 +10,7 @@ import { RolloutChurn } from '../../scripts/churn-driver.ts';
 import { SMALL_RUN, useActors, type ActorProcess } from '../helpers/actors.ts';
 import { allStreams, caughtUp, laggingReplicas, clientsOf, consumersOf, killFor, streamLeader, useNatsCluster } from '../helpers/cluster.ts';
 import { runLedger } from '../helpers/run-checks.ts';
+import { readStream } from '../helpers/streams.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
 // How long each killed node stays down. Short here (long enough for the dead node's streams to
@@ -119,7 +120,13 @@ describe('faults', () => {
       deadLettered: (await bus.jsm.streams.info(bus.names.streams.dead)).state.messages,
       lost: sent - ledger.perRequest.size - ledger.outstanding,
     };
-    const report = { downMs: DOWN_MS, steps: STEPS, kills, churn: tally, requests, churnEvents: events };
+    // Why anything was dead-lettered (a killed actor's exhausted deliveries, …), by reason.
+    const deadReasons: Record<string, number> = {};
+    for (const d of await readStream(nc, bus.names.streams.dead, 'dead.letter')) {
+      const key = `${d.subject.split('.').slice(-2).join('.')}: ${d.reason.replace(/\d+/g, 'N')}`;
+      deadReasons[key] = (deadReasons[key] ?? 0) + 1;
+    }
+    const report = { downMs: DOWN_MS, steps: STEPS, kills, churn: tally, requests, deadReasons, churnEvents: events };
     process.stdout.write(`cluster fault report ${JSON.stringify(report, null, 2)}\n`);
     if (REPORT) writeFileSync(REPORT, JSON.stringify(report, null, 2) + '\n');
 
