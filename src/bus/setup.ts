@@ -175,9 +175,16 @@ export async function setupRun(nc: NatsConnection, run: string, options: SetupOp
     );
   }
   for (const { kind, role } of o.resultConsumers) {
+    // The learner holds training results unacked until the checkpoint of the step that trains
+    // them (in-progress acks meanwhile). Through a broker outage or a leader change those acks
+    // are lost and the held results come back: they are its own, not poison, and a cap dead-
+    // lettered results it had trained on (14 in a cluster run with a node down 30 s). Results
+    // that fail validation are dead-lettered by the learner itself.
+    const unbounded = kind === 'train' && role === 'learner';
     await step(() =>
       ensureConsumer(jsm, names.streams.results, {
         ...pull,
+        ...(unbounded ? { max_deliver: -1 } : {}),
         durable_name: names.consumers.results(kind, role),
         filter_subject: names.subjects.rolloutResult(kind),
       }),

@@ -33,6 +33,9 @@ describe('setup - run resources', () => {
     }
     const results = await again.jsm.consumers.info(names.streams.results, names.consumers.results('train', 'learner'));
     expect(results.config.filter_subject).toBe(`saturn.${run}.rollout.res.train`);
+    expect(results.config.max_deliver, 'the learner holds its results until a checkpoint: never exhausted').toBe(-1);
+    const probes = await again.jsm.consumers.info(names.streams.results, names.consumers.results('probe', 'selector'));
+    expect(probes.config.max_deliver).toBe(3);
     const streams: string[] = [];
     for await (const name of again.jsm.streams.names()) streams.push(name);
     expect(streams).toEqual(
