@@ -175,12 +175,14 @@ export async function setupRun(nc: NatsConnection, run: string, options: SetupOp
     );
   }
   for (const { kind, role } of o.resultConsumers) {
-    // The learner holds training results unacked until the checkpoint of the step that trains
-    // them (in-progress acks meanwhile). Through a broker outage or a leader change those acks
-    // are lost and the held results come back: they are its own, not poison, and a cap dead-
-    // lettered results it had trained on (14 in a cluster run with a node down 30 s). Results
-    // that fail validation are dead-lettered by the learner itself.
-    const unbounded = kind === 'train' && role === 'learner';
+    // The learner's consumers never exhaust. It holds training results unacked until the
+    // checkpoint of the step that trains them (in-progress acks meanwhile), and its probe and
+    // sweep (harvest) results wait in the client while a training step blocks the event loop;
+    // through a broker outage or a long step those acks are lost and the results come back. They
+    // are its own, not poison (redelivered copies are deduplicated), and a cap dead-lettered
+    // results it had trained on (14 in a cluster run with a node down 30 s; 7 harvest results
+    // with 4 s). Results that fail validation are dead-lettered by the learner itself.
+    const unbounded = role === 'learner';
     await step(() =>
       ensureConsumer(jsm, names.streams.results, {
         ...pull,

@@ -36,6 +36,8 @@ describe('setup - run resources', () => {
     expect(results.config.max_deliver, 'the learner holds its results until a checkpoint: never exhausted').toBe(-1);
     const probes = await again.jsm.consumers.info(names.streams.results, names.consumers.results('probe', 'selector'));
     expect(probes.config.max_deliver).toBe(3);
+    const harvested = await again.jsm.consumers.info(names.streams.results, names.consumers.results('probe', 'learner'));
+    expect(harvested.config.max_deliver).toBe(-1);
     const streams: string[] = [];
     for await (const name of again.jsm.streams.names()) streams.push(name);
     expect(streams).toEqual(
