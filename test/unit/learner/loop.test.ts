@@ -13,7 +13,7 @@ const entry = (questionId: string, prompt: string, prefix: number[]): PoolEntry 
   recent: [{ successes: 8, trials: 16, policyVersion: 0 }], policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0,
 });
 const SETTINGS: LearnerSettings = {
-  run: 'unit', task, sampling: DEFAULT_RUN_CONFIG.sampling, maxSteps: 2, promptsPerStep: 2, groupSize: 4, originalShare: 0,
+  run: 'unit', task, sampling: DEFAULT_RUN_CONFIG.sampling, maxSteps: 2, source: 'pool', split: 'easy', dynamicFilter: false, maxRounds: 8, promptsPerStep: 2, groupSize: 4, originalShare: 0,
   maxStaleness: 1, publishEvery: 1, checkpointEvery: 1, minPool: 1, poolWaitSeconds: 1, lagSteps: 0, drawWidth: 0.1, harvestPerStep: 0,
   band: [0.25, 0.75], tau: 0.5, contextLength: 96, resendAfterMs: 9_000,
 };
