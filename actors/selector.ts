@@ -12,7 +12,7 @@ import { countInBand, type PoolEntry } from '../src/pool/entry.ts';
 import { prefixSlotsPerStep } from '../src/learner/plan.ts';
 import { Outstanding } from '../src/run/outstanding.ts';
 import { poolKey, rolloutRequest } from '../src/run/requests.ts';
-import { initialSelectorState, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
+import { initialSelectorState, selectorMode, type SelectorOutput, type SelectorSettings, type SelectorState } from '../src/selector/state.ts';
 import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseEntryGroup, parseSweepGroup, sweepTarget, topUp } from '../src/selector/step.ts';
 import { hashString } from '../src/tasks/rng.ts';
 import { announceReady, count, deadLetterSink, durably, finishBeforeStop, publishMetrics, quarantine, type ActorContext } from './context.ts';
@@ -27,11 +27,12 @@ export function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
 /**
  * The prefix-selector actor: keeps the pool topped up with failure prefixes of saturated
  * questions (probe → sweep → select closest to τ), folds every training group into its entry's p̂,
- * and rebuilds entries when the controller asks for a refresh.
+ * and rebuilds entries when the controller asks for a refresh. For the learner's other prompt
+ * sources it only probes, or does nothing (`selectorMode`).
  */
 export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>> {
   const { bus, config, task } = ctx;
-  const settings: SelectorSettings = { ...config.selector, questionSeed: hashString(ctx.run), learnerMinPool: config.learner.minPool };
+  const settings: SelectorSettings = { ...config.selector, questionSeed: hashString(ctx.run), learnerMinPool: config.learner.minPool, mode: selectorMode(config.learner.source) };
   const cursor = await readCounter(bus.state, bus.names.stateKeys.selectorCursor, deadLetterSink(ctx));
   // The lag over as many training groups as the learner's window holds prefix groups.
   const lagGroups = config.learner.lagSteps * prefixSlotsPerStep(config.learner);
@@ -79,7 +80,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
     const now = Date.now();
     if (r.kind === 'probe') {
       count(ctx, 'completed');
-      await execute(onProbeResult(state, settings, task, { questionId: r.questionId, groupId: r.groupId, rewards, completions: r.samples.map((s) => s.tokens) }));
+      await execute(onProbeResult(state, settings, task, { questionId: r.questionId, groupId: r.groupId, rewards, completions: r.samples.map((s) => s.tokens), policyVersion: r.policyVersion }, now));
     } else if (r.kind === 'sweep') {
       count(ctx, 'completed');
       const g = parseSweepGroup(r.groupId);

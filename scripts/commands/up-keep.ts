@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RunBus } from '../../src/bus/setup.ts';
 import { loadCheckpoint, serializeCheckpoint } from '../../src/model/checkpoint.ts';
 import type { RunConfig } from '../../src/run/config.ts';
+import { freshDrawn, freshStream } from '../../src/learner/plan.ts';
 import { hashString } from '../../src/tasks/rng.ts';
 
 /** A policy version written to a file so it can be evaluated after the run (curves). */
@@ -45,12 +46,18 @@ export async function keepVersions(bus: RunBus, runDir: string, every: number): 
 }
 
 /**
- * The question streams the run drew training questions from: the selector's, as `task.generate(
- * split, count, seed)`. An evaluation can leave these questions out, so held-out means held out by
+ * The question streams the run drew training questions from, as `task.generate(split, count,
+ * seed)`: the selector's, and the learner's own when it draws fresh questions. An evaluation can leave these questions out, so held-out means held out by
  * construction (replicate does).
  */
 export async function questionStreams(bus: RunBus, config: RunConfig, runId: string): Promise<Array<{ source: string; split: string; seed: number; count: number }>> {
-  const cursor = await bus.state.get(bus.names.stateKeys.selectorCursor);
-  const count = cursor?.operation === 'PUT' ? Number(new TextDecoder().decode(cursor.value)) : 0;
-  return [{ source: 'selector', split: config.selector.split, seed: hashString(runId), count }];
+  const counter = async (key: string) => {
+    const e = await bus.state.get(key);
+    return e?.operation === 'PUT' ? Number(new TextDecoder().decode(e.value)) : 0;
+  };
+  const streams = [{ source: 'selector', split: config.selector.split, seed: hashString(runId), count: await counter(bus.names.stateKeys.selectorCursor) }];
+  // A learner drawing fresh questions (learner.source "split") has a stream of its own; one step
+  // past the last checkpointed one, for the step planned ahead.
+  if (config.learner.source === 'split') streams.push({ source: 'learner', ...freshStream(runId, config.learner.split), count: freshDrawn(config.learner, (await counter(bus.names.stateKeys.learnerStep)) + 1) });
+  return streams;
 }

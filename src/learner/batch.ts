@@ -41,3 +41,35 @@ export function assembleBatch(
   }
   return batch;
 }
+
+/** What DAPO's filter kept of a step's answered groups, and what it dropped. */
+export interface Filtered<T> {
+  kept: T[];
+  /** Fresh groups whose rewards were all equal (no advantage, no gradient). */
+  uninformative: number;
+  /** Informative groups past the `want` the step trains on (sampled, not trained). */
+  surplus: number;
+  /** Results more than `maxStaleness` versions behind. */
+  stale: number;
+}
+
+/**
+ * DAPO's dynamic-sampling filter (verl's `filter_groups`): of the answered groups, in plan order,
+ * the first `want` fresh ones whose rewards differ. `enough` says whether the step can stop
+ * sampling more rounds.
+ */
+export function informativeGroups<T extends { result: RolloutResult }>(answered: readonly T[], o: { version: number; maxStaleness: number; want: number }): Filtered<T> & { enough: boolean } {
+  const out: Filtered<T> = { kept: [], uninformative: 0, surplus: 0, stale: 0 };
+  for (const a of answered) {
+    if (!fresh(a.result.policyVersion, o.version, o.maxStaleness)) out.stale += 1;
+    else if (!informative(a.result.samples.map((x) => x.reward))) out.uninformative += 1;
+    else if (out.kept.length >= o.want) out.surplus += 1;
+    else out.kept.push(a);
+  }
+  return { ...out, enough: out.kept.length >= o.want };
+}
+
+/** Whether a group's rewards differ (GRPO's advantages are then not all zero). */
+export function informative(rewards: readonly number[]): boolean {
+  return rewards.some((r) => r !== rewards[0]);
+}

@@ -5,16 +5,16 @@ import type { RolloutRequest, RolloutResult } from '../protocol/messages.ts';
 import type { RunConfig, SamplingConfig } from '../run/config.ts';
 import { mulberry32 } from '../tasks/rng.ts';
 import type { Task } from '../tasks/types.ts';
-import { assembleBatch, type StepBatch } from './batch.ts';
+import { assembleBatch, informativeGroups, type StepBatch } from './batch.ts';
 import { TrainLedger, type AnswerLimits } from './ledger.ts';
-import { planStep } from './plan.ts';
+import { planRound } from './plan.ts';
 import { trainRequests, type TrainRequest } from './requests.ts';
 
 /** What the learner's step needs from the world: broker, trainer, clock. The actor wires them. */
 export interface LearnerPorts<H> {
   now(): number;
   sleep(ms: number): Promise<void>;
-  /** The pool's entries as the learner sees them now. */
+  /** The pool's entries as the learner sees them now (for the `saturated` source: the questions found saturated). */
   pool(): PoolEntry[];
   /** Whether no training request is queued or in work and no result waits undelivered (only then is a missing result re-sent). */
   requestsIdle(): Promise<boolean>;
@@ -66,10 +66,11 @@ export type LearnerSettings = Omit<RunConfig['learner'], 'grpo'> & {
 };
 
 /**
- * The learner's step loop, free of transport: plan a step from the pool (requests named by their
- * content), await its results (sending overdue ones again as new attempts), drop stale ones, train,
- * hand the outputs to `commit`, and release the results for acking once the step is durable. The
- * next step's requests go out before this one trains, so sampling and training overlap.
+ * The learner's step loop, free of transport: plan a step from its prompt source (requests named
+ * by their content), await its results (sending overdue ones again as new attempts; with
+ * `dynamicFilter`, planning more rounds until enough groups are informative), drop stale ones,
+ * train, hand the outputs to `commit`, and release the results for acking once the step is
+ * durable. The next step's requests go out before this one trains, so sampling and training overlap.
  */
 export class LearnerLoop<H> {
   step: number;
@@ -121,18 +122,44 @@ export class LearnerLoop<H> {
       const s = this.step + 1;
       // Drawn from an empty pool (a refresh retired every entry): wait for it again.
       if (!this.planned.has(s) && !(await this.send(s))) continue;
-      const ids = this.planned.get(s)!.map((r) => r.request.id);
+      let ids = this.planned.get(s)!.map((r) => r.request.id);
       if (!(await this.awaitResults(s, ids))) break;
+      // Dynamic sampling: another round while too few groups are informative (at most maxRounds).
+      while (this.wantsAnotherRound(s, ids) && (await this.send(s))) {
+        ids = this.planned.get(s)!.map((r) => r.request.id);
+        if (!(await this.awaitResults(s, ids))) return;
+      }
       if (s + 1 <= this.s.maxSteps && !this.planned.has(s + 1)) await this.send(s + 1);
       await this.trainStep(s, ids);
     }
   }
 
+  /** The results of step `s`'s requests `ids` (all in), each with its request. */
+  private answered(s: number, ids: string[]) {
+    const results = this.ledger.results(ids)!;
+    return this.planned.get(s)!.map((r, i) => ({ group: r.group, request: r.request, result: results[i]! }));
+  }
+
+  private wantsAnotherRound(s: number, ids: string[]): boolean {
+    if (!this.s.dynamicFilter) return false;
+    const rounds = new Set(this.planned.get(s)!.map((r) => r.round)).size;
+    return rounds < this.s.maxRounds && !informativeGroups(this.answered(s, ids), { ...this.s, version: this.version, want: this.s.promptsPerStep }).enough;
+  }
+
   private async trainStep(s: number, ids: string[]): Promise<void> {
     const p = this.ports;
-    const requests = this.planned.get(s)!;
-    const results = this.ledger.results(ids)!;
-    const batch = assembleBatch(requests.map((r, i) => ({ group: r.group, request: r.request, result: results[i]! })), { version: this.version, maxStaleness: this.s.maxStaleness });
+    const rounds = new Set(this.planned.get(s)!.map((r) => r.round)).size;
+    let answered = this.answered(s, ids);
+    const sampledGroups = answered.length;
+    let filtered = { uninformative: 0, surplus: 0 };
+    if (this.s.dynamicFilter) {
+      const f = informativeGroups(answered, { ...this.s, version: this.version, want: this.s.promptsPerStep });
+      // Out of rounds with no informative group: train on the step as sampled (its gradient is ~0) rather than stall.
+      if (f.kept.length) [answered, filtered] = [f.kept, f];
+      if (!f.enough) p.count('dynamicUnfilled');
+      p.count('dynamicDropped', f.uninformative + f.surplus);
+    }
+    const batch = assembleBatch(answered, { version: this.version, maxStaleness: this.s.maxStaleness });
     p.count('stale', batch.stale);
     this.planned.delete(s);
     const harvested = p.harvest(this.version - this.s.maxStaleness);
@@ -144,7 +171,12 @@ export class LearnerLoop<H> {
       return;
     }
     const rollouts = [...batch.rollouts, ...harvested.rollouts];
-    const metrics = { ...p.train(rollouts, s), harvestedGroups: harvested.groups, harvestedRollouts: harvested.rollouts.length };
+    const metrics = {
+      ...p.train(rollouts, s),
+      harvestedGroups: harvested.groups,
+      harvestedRollouts: harvested.rollouts.length,
+      ...(this.s.dynamicFilter ? { rounds, sampledGroups, droppedUninformative: filtered.uninformative, droppedSurplus: filtered.surplus } : {}),
+    };
     p.count('trainedRollouts', rollouts.length);
     p.count('harvestedGroups', harvested.groups);
     this.version += 1;
@@ -158,11 +190,12 @@ export class LearnerLoop<H> {
     if (durable) p.ack(this.ledger.durable(s));
   }
 
-  /** Plans step `s` and sends its requests; false when the pool gave nothing to plan. */
+  /** Plans a round of step `s` and sends its requests (added to the step's); false when the source gave nothing to plan. */
   private async send(s: number): Promise<boolean> {
     const p = this.ports;
     const round = this.rounds.get(s) ?? 0;
-    const plan = planStep(p.pool(), { ...this.s, aim: { band: this.s.band, tau: this.s.tau, width: this.s.drawWidth, shift: this.lag.value } }, mulberry32(s * 7919 + 1 + round * 104_729));
+    const aim = { band: this.s.band, tau: this.s.tau, width: this.s.drawWidth, shift: this.lag.value };
+    const plan = planRound(this.s.source, { pool: p.pool(), task: this.s.task, run: this.s.run }, { ...this.s, aim, step: s, round }, mulberry32(s * 7919 + 1 + round * 104_729));
     if (!plan.length) return false;
     this.rounds.set(s, round + 1);
     // A step sent ahead is trained one update later: its samples must be recent enough for then,
@@ -170,7 +203,7 @@ export class LearnerLoop<H> {
     const trainedAtVersion = this.version + (s - this.step - 1);
     const requests = trainRequests(plan, { run: this.s.run, step: s, round, minPolicyVersion: Math.max(0, trainedAtVersion - this.s.maxStaleness), task: this.s.task, sampling: this.s.sampling, now: p.now() });
     this.ledger.plan(requests, p.now());
-    this.planned.set(s, requests);
+    this.planned.set(s, [...(this.planned.get(s) ?? []), ...requests]);
     // Results that came before the plan (a predecessor's, redelivered): checked now.
     for (const bad of this.ledger.reconcile(this.limits)) {
       p.count('mismatched');
@@ -207,8 +240,10 @@ export class LearnerLoop<H> {
    */
   private async waitForPool(first: boolean): Promise<void> {
     const p = this.ports;
+    // Fresh questions of a split are always there; saturated questions are all usable (no τ band).
+    if (this.s.source === 'split') return;
     const started = p.now();
-    const usable = () => countInBand(p.pool(), this.s.band, this.lag.value);
+    const usable = () => (this.s.source === 'saturated' ? p.pool().length : countInBand(p.pool(), this.s.band, this.lag.value));
     const patient = () => first || p.now() - started < this.s.poolWaitSeconds * 1000;
     let told = started;
     while (!p.stopped() && (p.pool().length === 0 || (usable() < this.s.minPool && patient()))) {

@@ -8,6 +8,8 @@ import type { PlannedGroup } from './plan.ts';
 /** A training request as sent, with the group it asks for. */
 export interface TrainRequest {
   step: number;
+  /** The planning round of its step (dynamic sampling asks for more rounds; a re-plan is one too). */
+  round: number;
   group: PlannedGroup;
   request: RolloutRequest;
 }
@@ -38,6 +40,6 @@ export function trainRequests(
     const id = trainRequestId(o.run, o.step, o.round, i, draft);
     // The sampler's seed derives from the id: build the request again under its own id.
     const request = rolloutRequest(o.task, o.sampling, { run: o.run, kind: 'train', id, groupId: group.groupId, question: group.question, prefix: group.prefix, n: group.n, minPolicyVersion: o.minPolicyVersion }, o.now);
-    return { step: o.step, group, request };
+    return { step: o.step, round: o.round, group, request };
   });
 }

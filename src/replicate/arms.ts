@@ -31,9 +31,14 @@ export interface Arm {
 export const ARMS: readonly Arm[] = [
   { name: 'base', role: 'reference', description: 'the starting checkpoint, no training' },
   // ── baselines ──────────────────────────────────────────────────────────────────────────────
-  // SLOT saturated (coordinator): GRPO on questions found saturated by probing, no prefix pool, no
-  // refresh curriculum; its overlay uses the learner's new prompt-source fields.
-  { name: 'saturated', role: 'baseline', description: 'GRPO on saturated questions only (probed, no pool, no refresh)', pending: 'needs the learner’s saturated-question prompt source' },
+  // The selector only probes and keeps the questions it finds saturated (a fixed set of
+  // poolTarget, as the paper's baseline builds it once); the learner trains on them without prefix.
+  {
+    name: 'saturated',
+    role: 'baseline',
+    description: 'GRPO on saturated questions only (found by probing; no pool, no sweeps, no refresh)',
+    overlay: { learner: { source: 'saturated', harvestPerStep: 0 }, selector: { poolTarget: 32 }, refresh: { enabled: false } },
+  },
   {
     name: 'saturated-pool',
     role: 'baseline',
@@ -41,11 +46,21 @@ export const ARMS: readonly Arm[] = [
     // No harvested probe groups either: only the fresh groups of pool questions it asks for.
     overlay: { learner: { originalShare: 1, harvestPerStep: 0 } },
   },
-  // SLOT dynamic (coordinator): DAPO dynamic sampling (verl's filter_groups): zero-variance groups
-  // dropped, more questions sampled until the batch is full.
-  { name: 'dynamic', role: 'baseline', description: 'DAPO dynamic sampling: zero-variance groups dropped, batch refilled', pending: 'needs the learner’s dynamic-sampling prompt source' },
-  // SLOT medium (coordinator): GRPO on fresh questions of the medium split (the paper's strongest baseline).
-  { name: 'medium', role: 'baseline', description: 'GRPO on the medium split', pending: 'needs the learner’s fresh-split prompt source' },
+  // Fresh questions of learner.split (the selector's, easy, by default), zero-variance groups
+  // dropped and more sampled until the batch is full (at most learner.maxRounds rounds a step).
+  {
+    name: 'dynamic',
+    role: 'baseline',
+    description: 'DAPO dynamic sampling on fresh easy questions: zero-variance groups dropped, batch refilled',
+    overlay: { learner: { source: 'split', dynamicFilter: true, harvestPerStep: 0 }, refresh: { enabled: false } },
+  },
+  // The paper's strongest baseline.
+  {
+    name: 'medium',
+    role: 'baseline',
+    description: 'GRPO on fresh questions of the medium split',
+    overlay: { learner: { source: 'split', split: 'medium', harvestPerStep: 0 }, refresh: { enabled: false } },
+  },
   // ── the method ─────────────────────────────────────────────────────────────────────────────
   { name: 'prefix', role: 'method', description: 'failure prefixes at the defaults (τ 0.5)', overlay: {} },
   // The paper's τ ablation. The selector keeps prefixes inside `selector.band` and the controller

@@ -9,7 +9,7 @@
  */
 import { check, type ConfigError } from '../errors.ts';
 import type { Task } from '../tasks/types.ts';
-import type { RunConfig } from './config.ts';
+import type { LearnerSource, RunConfig } from './config.ts';
 import { taskOf } from './task-spec.ts';
 
 /**
@@ -20,6 +20,8 @@ import { taskOf } from './task-spec.ts';
 export const MAX_SECONDS = 3_600;
 /** Least heartbeat period: a faster beat is a KV write storm, not liveness. */
 export const MIN_HEARTBEAT_SECONDS = 0.1;
+/** The values of `learner.source`. */
+export const LEARNER_SOURCES: readonly LearnerSource[] = ['pool', 'saturated', 'split'];
 /** Most rollout actor processes `saturn up` starts on one machine. */
 export const MAX_LOCAL_ACTORS = 64;
 
@@ -61,7 +63,9 @@ export function checkRunConfig(c: RunConfig): void {
   check(sel.tau > sel.band[0] && sel.tau < sel.band[1], 'selector.tau', `a number inside selector.band (${sel.band[0]}, ${sel.band[1]})`, sel.tau);
 
   const l = c.learner;
-  for (const f of ['promptsPerStep', 'groupSize', 'publishEvery', 'checkpointEvery', 'minPool'] as const) positiveInt(l[f], `learner.${f}`);
+  check(LEARNER_SOURCES.includes(l.source), 'learner.source', `one of ${LEARNER_SOURCES.join(', ')}`, l.source);
+  checkSplit(task, l.split, 'learner.split');
+  for (const f of ['promptsPerStep', 'groupSize', 'publishEvery', 'checkpointEvery', 'minPool', 'maxRounds'] as const) positiveInt(l[f], `learner.${f}`);
   check(l.groupSize >= 2, 'learner.groupSize', 'at least 2 (advantages are relative to the group)', l.groupSize);
   // The first step waits for minPool entries in band; a pool kept smaller never has them.
   check(l.minPool <= sel.poolTarget, 'learner.minPool', `at most selector.poolTarget (${sel.poolTarget})`, l.minPool);

@@ -5,6 +5,9 @@ import { refreshConfig, type RefreshConfig } from '../refresh/policy.ts';
 import { checkRunConfig } from './config-check.ts';
 import { checkTaskSpec, type TaskSpec } from './task-spec.ts';
 
+/** Where the learner's prompts come from (see `learner.source`). */
+export type LearnerSource = 'pool' | 'saturated' | 'split';
+
 /** Sampling parameters every rollout request carries. */
 export interface SamplingConfig {
   temperature: number;
@@ -72,6 +75,25 @@ export interface RunConfig {
     poolTarget: number;
   };
   learner: {
+    /**
+     * Where a step's prompts come from. `pool`: failure prefixes from the prefix pool, and
+     * originalShare of the pool's questions without them (the method). `saturated`: the original
+     * questions the selector's probes found saturated, no prefix (the selector only probes: it
+     * keeps poolTarget such questions in the pool bucket, each with an empty prefix, and never
+     * sweeps). `split`: fresh questions of learner.split that the learner draws itself (the
+     * selector sends nothing).
+     */
+    source: LearnerSource;
+    /** The split a `split` source draws fresh questions from; empty (the default): selector.split. */
+    split: string;
+    /**
+     * DAPO's dynamic sampling (verl's filter_groups): groups whose rewards are all equal are
+     * dropped, and another promptsPerStep prompts are sampled, until the step has promptsPerStep
+     * informative groups or maxRounds rounds were sampled (then it trains on what it has).
+     * Informative groups past promptsPerStep are dropped too; every dropped rollout is still counted.
+     */
+    dynamicFilter: boolean;
+    maxRounds: number;
     /** Pool entries per step and rollouts per entry (G). */
     promptsPerStep: number;
     groupSize: number;
@@ -160,6 +182,10 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     poolTarget: 16,
   },
   learner: {
+    source: 'pool',
+    split: '',
+    dynamicFilter: false,
+    maxRounds: 8,
     promptsPerStep: 8,
     groupSize: 16,
     // A quarter of the prompts are original questions: keeps the clean behaviour anchored (a run
@@ -207,6 +233,7 @@ export function runConfig(overrides: DeepPartial<RunConfig> = {}): RunConfig {
   checkFinite(c, '');
   const given = (overrides as { learner?: { grpo?: { temperature?: unknown } } })?.learner?.grpo?.temperature;
   if (given === undefined) c.learner.grpo.temperature = c.sampling.temperature;
+  if (c.learner.split === '') c.learner.split = c.selector.split;
   checkRunConfig(c);
   c.learner.grpo = grpoConfig(c.learner.grpo, 'learner.grpo');
   c.refresh = refreshConfig(c.refresh);

@@ -4,12 +4,27 @@ import type { Prefix, SweepState } from '../prefix/index.ts';
 import type { PoolEntry } from '../pool/entry.ts';
 import type { Question } from '../tasks/types.ts';
 
+/**
+ * What the selector does for the learner's prompt source (`learner.source`): `pool` — probe,
+ * sweep and keep the prefix pool (the method); `probe` — only probe, and keep the questions found
+ * saturated in the pool bucket with an empty prefix (the `saturated` baseline trains on them);
+ * `off` — nothing (the learner draws fresh questions of a split itself).
+ */
+export type SelectorMode = 'pool' | 'probe' | 'off';
+
+/** The selector's mode for a learner prompt source. */
+export function selectorMode(source: RunConfig['learner']['source']): SelectorMode {
+  return source === 'pool' ? 'pool' : source === 'saturated' ? 'probe' : 'off';
+}
+
 /** What the selector is configured with: the run config's `selector` section, plus: */
 export type SelectorSettings = RunConfig['selector'] & {
   /** Seed of the question stream. */
   questionSeed: number;
   /** In-band entries the learner waits for before a step (`learner.minPool`): below it, probing is not paced. */
   learnerMinPool: number;
+  /** What it does (default `pool`). */
+  mode?: SelectorMode;
 };
 
 /** A sweep under way: one saturated question's failure prefixes being measured. */

@@ -24,6 +24,8 @@ import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } fr
  * learner takes no step, so its version cannot grow and paced probing deadlocked a run before step 1.
  */
 export function topUp(s: SelectorState, c: SelectorSettings, task: Task, policyVersion = 0): SelectorOutput[] {
+  if (c.mode === 'off') return [];
+  if (c.mode === 'probe') return topUpSaturated(s, c, task);
   const inProgress = s.sweeps.size + s.probing.size;
   const usable = countInBand(s.pool.values(), c.band, s.lag.value);
   const learnerWaits = usable < c.learnerMinPool;
@@ -38,6 +40,20 @@ export function topUp(s: SelectorState, c: SelectorSettings, task: Task, policyV
   s.nextQuestion += want;
   s.probesStarted += want;
   return [...evicted, ...questions.filter((q) => !s.pool.has(q.id) && !s.sweeps.has(q.id)).map((q) => probe(s, c, q, 0))];
+}
+
+/**
+ * Probe mode: probes new questions until the pool bucket holds poolTarget questions found
+ * saturated (counting the probes in flight as if each would be). A fixed set, as the paper's
+ * baseline builds it: no refresh, no re-probe, no eviction; the learner trains on it as it grows.
+ */
+function topUpSaturated(s: SelectorState, c: SelectorSettings, task: Task): SelectorOutput[] {
+  const want = Math.min(c.probeQuestions - s.probing.size, c.poolTarget - s.pool.size - s.probing.size);
+  if (want <= 0) return [];
+  const questions = task.generate(c.split, s.nextQuestion + want, c.questionSeed).slice(s.nextQuestion);
+  s.nextQuestion += want;
+  s.probesStarted += want;
+  return questions.filter((q) => !s.pool.has(q.id)).map((q) => probe(s, c, q, 0));
 }
 
 /** Removes up to `count` entries predicted out of band, farthest from τ first (none under refresh). */
@@ -55,6 +71,8 @@ function evict(s: SelectorState, c: SelectorSettings, count: number): SelectorOu
 
 /** Re-probes pool questions with the current policy so their entries can be rebuilt (all when ids is empty). */
 export function onRefresh(s: SelectorState, c: SelectorSettings, questionIds: string[]): SelectorOutput[] {
+  // Only the method's pool has a refresh curriculum: the saturated baseline's set stays as found.
+  if ((c.mode ?? 'pool') !== 'pool') return [];
   const ids = questionIds.length ? questionIds : [...s.pool.keys()];
   return ids.flatMap((id) => {
     const entry = s.pool.get(id);
@@ -77,7 +95,8 @@ export function onProbeResult(
   s: SelectorState,
   c: SelectorSettings,
   task: Task,
-  r: { questionId: string; groupId: string; rewards: number[]; completions: Int32Array[] },
+  r: { questionId: string; groupId: string; rewards: number[]; completions: Int32Array[]; policyVersion?: number },
+  now = 0,
 ): SelectorOutput[] {
   const probing = s.probing.get(r.questionId);
   if (!probing) return []; // a duplicate or a probe of a question already handled
@@ -95,6 +114,7 @@ export function onProbeResult(
   }
   s.counters.saturated += 1;
   const failure = r.completions[failureAt]!;
+  if (c.mode === 'probe') return [saturatedEntry(s, probing.question, r.rewards, task.tokenizer.decode(failure), r.policyVersion ?? 0, now)];
   const prefixes = cutPrefixes(failure, c.fractions);
   if (!prefixes.length) return [];
   const pending: PendingSweep = {
@@ -131,6 +151,38 @@ function sweepRequests(p: PendingSweep, c: SelectorSettings): SelectorOutput[] {
       request: { kind: 'sweep', key: `${id}:g${p.generation}:c${w.index}:b${batch}`, groupId: `${id}#${p.generation}@${w.index}`, question: p.question, prefix: p.prefixes[w.index]!.tokens, n: w.samples },
     } satisfies SelectorOutput;
   });
+}
+
+/**
+ * Probe mode: a question found saturated, as a pool entry with an empty prefix — its p̂ is the
+ * probe's plain accuracy, its source failure the probe's first wrong answer. The learner of the
+ * `saturated` source trains on these questions, without prefix.
+ */
+function saturatedEntry(s: SelectorState, q: Question, rewards: number[], failureText: string, policyVersion: number, now: number): SelectorOutput {
+  const successes = rewards.reduce((a, x) => a + x, 0);
+  const w = wilsonInterval(successes, rewards.length);
+  const entry: PoolEntry = {
+    questionId: q.id,
+    split: q.split,
+    prompt: q.prompt,
+    answer: q.answer,
+    prefix: [],
+    prefixText: '',
+    fraction: 0,
+    sourceFailure: failureText,
+    selection: { successes, trials: rewards.length },
+    pHat: successes / rewards.length,
+    low: w.low,
+    high: w.high,
+    observations: rewards.length,
+    recent: [{ successes, trials: rewards.length, policyVersion }],
+    policyVersion,
+    generation: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  s.pool.set(q.id, entry);
+  return { type: 'pool-put', entry };
 }
 
 /** A sweep batch answered: more batches, or the selection written to the pool. */

@@ -62,12 +62,18 @@ describe('saturn replicate', () => {
     rmSync(dir, { recursive: true, force: true }); // runs, NATS stores and checkpoints: megabytes each
   }, 300_000);
 
-  it('replicate - an unknown or pending arm fails up front naming it', async () => {
+  it('replicate - an unknown arm, or one whose config does not validate, fails up front naming it', async () => {
     const unknown = replicate(['--arms', 'base,nope', '--out', join(tmpdir(), 'saturn-replicate-never')]);
     expect(await unknown.exited).not.toBe(0);
     expect(unknown.stderr()).toMatch(/unknown arm "nope"/);
-    const pending = replicate(['--arms', 'dynamic', '--out', join(tmpdir(), 'saturn-replicate-never')]);
-    expect(await pending.exited).not.toBe(0);
-    expect(pending.stderr()).toMatch(/arm dynamic/);
+    // A base config whose task has no medium split: the medium arm cannot train on it.
+    const dir = mkdtempSync(join(tmpdir(), 'saturn-replicate-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ task: { name: 'arithmetic', options: { splits: { easy: { operands: 3, digits: 2 } } } }, evaluation: { splits: ['easy'] } }));
+    const invalid = replicate(['--arms', 'prefix,medium', '--config', config, '--out', join(dir, 'never')]);
+    expect(await invalid.exited).not.toBe(0);
+    expect(invalid.stderr()).toMatch(/arm medium: its config does not validate: learner\.split/);
+    expect(existsSync(join(dir, 'never', 'runs'))).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

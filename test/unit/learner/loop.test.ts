@@ -13,7 +13,7 @@ const entry = (questionId: string, prompt: string, prefix: number[]): PoolEntry 
   recent: [{ successes: 8, trials: 16, policyVersion: 0 }], policyVersion: 0, generation: 0, createdAt: 0, updatedAt: 0,
 });
 const SETTINGS: LearnerSettings = {
-  run: 'unit', task, sampling: DEFAULT_RUN_CONFIG.sampling, maxSteps: 2, promptsPerStep: 2, groupSize: 4, originalShare: 0,
+  run: 'unit', task, sampling: DEFAULT_RUN_CONFIG.sampling, maxSteps: 2, source: 'pool', split: 'easy', dynamicFilter: false, maxRounds: 8, promptsPerStep: 2, groupSize: 4, originalShare: 0,
   maxStaleness: 1, publishEvery: 1, checkpointEvery: 1, minPool: 1, poolWaitSeconds: 1, lagSteps: 0, drawWidth: 0.1, harvestPerStep: 0,
   band: [0.25, 0.75], tau: 0.5, contextLength: 96, resendAfterMs: 9_000,
 };
@@ -156,5 +156,52 @@ describe('learner loop', () => {
     expect(h.commits.map((c) => [c.step, c.durable, c.publish])).toEqual([[1, false, false], [2, true, true], [3, true, false]]);
     const step1 = h.sent.find((s) => s.request.id.startsWith('train:s1:'))!.request.id;
     expect(h.events.findIndex((e) => e.startsWith(`ack msg:${step1}`))).toBeGreaterThan(h.events.indexOf('commit 2 v2 durable'));
+  });
+
+  it('learner loop - the split source trains fresh questions of its split without prefix, the same ones when the step is planned again', async () => {
+    const settings = { source: 'split' as const, split: 'medium', maxSteps: 2 };
+    const h = harness({ pool: [], settings });
+    await h.loop.run();
+    expect(h.commits).toHaveLength(2);
+    const reqs = h.sent.map((x) => x.request);
+    expect(reqs.every((r) => r.kind === 'train' && r.split === 'medium' && r.prefixLength === 0 && r.groupId === `original:${r.questionId}`)).toBe(true);
+    expect(new Set(reqs.map((r) => r.questionId)).size).toBe(4); // two steps of two prompts, all fresh
+    expect(h.trained[0]!.prompts.every((p) => /^\d+(\+\d+)+=$/.test(p))).toBe(true);
+    const again = harness({ pool: [], settings });
+    await again.loop.run();
+    expect(again.sent.map((x) => x.request.id)).toEqual(h.sent.map((x) => x.request.id));
+  });
+
+  it('learner loop - the saturated source trains the pool bucket\'s questions without prefix', async () => {
+    const h = harness({ pool: [entry('easy:1+2+3', '1+2+3=', []), entry('easy:4+5+6', '4+5+6=', [])], settings: { source: 'saturated', maxSteps: 1 } });
+    await h.loop.run();
+    expect(new Set(h.trained[0]!.prompts)).toEqual(new Set(['1+2+3=', '4+5+6=']));
+    expect(h.sent.every((x) => x.request.prefixLength === 0 && x.request.groupId.startsWith('original:easy:'))).toBe(true);
+  });
+
+  it('learner loop - dynamic sampling drops groups whose rewards are all equal and samples more rounds until promptsPerStep are informative', async () => {
+    let n = 0;
+    // Every other group is all-correct: no advantage.
+    const respond = (req: RolloutRequest) => (n++ % 2 ? answer(req) : answer(req, req.minPolicyVersion, { samples: answer(req).samples.map((x) => ({ ...x, reward: 1 })) }));
+    const h = harness({ pool: [], settings: { source: 'split', dynamicFilter: true, maxSteps: 1 }, respond });
+    await h.loop.run();
+    expect(h.sent).toHaveLength(4); // two rounds of two prompts
+    expect(h.trained).toHaveLength(1);
+    expect(h.trained[0]!.prompts).toHaveLength(2 * 4); // two informative groups of G = 4
+    expect(h.commits[0]!.metrics).toMatchObject({ rounds: 2, sampledGroups: 4, droppedUninformative: 2, droppedSurplus: 0 });
+    expect(h.counters.dynamicDropped).toBe(2);
+    // Every result, trained or dropped, is acked after the checkpoint.
+    const committed = h.events.indexOf('commit 1 v1 durable');
+    for (const { request } of h.sent) expect(h.events.findIndex((e) => e.startsWith(`ack msg:${request.id}`))).toBeGreaterThan(committed);
+  });
+
+  it('learner loop - dynamic sampling stops at maxRounds and trains on what it has', async () => {
+    const flat = (req: RolloutRequest) => answer(req, req.minPolicyVersion, { samples: answer(req).samples.map((x) => ({ ...x, reward: 0 })) });
+    const h = harness({ pool: [], settings: { source: 'split', dynamicFilter: true, maxRounds: 3, maxSteps: 1 }, respond: flat });
+    await h.loop.run();
+    expect(h.sent).toHaveLength(3 * 2);
+    expect(h.counters.dynamicUnfilled).toBe(1);
+    expect(h.commits).toHaveLength(1);
+    expect(h.commits[0]!.metrics.rounds).toBe(3);
   });
 });

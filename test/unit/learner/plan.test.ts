@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DrawLag } from '../../../src/pool/lag.ts';
-import { fresh } from '../../../src/learner/batch.ts';
-import { planStep } from '../../../src/learner/plan.ts';
+import { fresh, informativeGroups } from '../../../src/learner/batch.ts';
+import { freshDrawn, freshOffset, freshQuestions, freshStream, planRound, planStep } from '../../../src/learner/plan.ts';
+import { resolveTask } from '../../../src/tasks/index.ts';
+import { jsonlTask } from '../../../src/tasks/jsonl.ts';
 import type { PoolEntry } from '../../../src/pool/entry.ts';
 import { mulberry32 } from '../../../src/tasks/rng.ts';
 
@@ -68,5 +70,47 @@ describe('learner plan', () => {
 describe('learner batch', () => {
   it('learner batch - bounded staleness: a result more than maxStaleness versions behind is dropped and counted', () => {
     expect([fresh(10, 10, 2), fresh(8, 10, 2), fresh(7, 10, 2)]).toEqual([true, true, false]);
+  });
+
+  it('learner plan - the saturated source draws the pool bucket\'s questions uniformly, without prefix, one group id per question', () => {
+    const task = resolveTask('arithmetic');
+    const pool = 'abc'.split('').map((q) => entry(q));
+    const plan = planRound('saturated', { pool, task, run: 'r' }, { ...options, split: 'easy', maxRounds: 8, step: 1, round: 0 }, mulberry32(4));
+    expect(plan).toHaveLength(8);
+    expect(plan.every((g) => g.source === 'original' && g.prefix.length === 0 && g.groupId === `original:${g.question.id}` && Number.isNaN(g.drawnPHat))).toBe(true);
+    expect(new Set(plan.slice(0, 3).map((g) => g.question.id))).toEqual(new Set(['a', 'b', 'c'])); // each once before any repeats
+    expect(planRound('saturated', { pool: [], task, run: 'r' }, { ...options, split: 'easy', maxRounds: 8, step: 1, round: 0 }, mulberry32(4))).toEqual([]);
+  });
+
+  it('learner plan - the split source takes each round its own slice of the learner\'s question stream', () => {
+    const task = resolveTask('arithmetic');
+    const o = { ...options, split: 'medium', maxRounds: 3 };
+    const ids = (step: number, round: number) => planRound('split', { pool: [], task, run: 'r' }, { ...o, step, round }, mulberry32(1)).map((g) => g.question.id);
+    expect(ids(1, 0)).toHaveLength(8);
+    expect(ids(1, 0).every((id) => id.startsWith('medium:'))).toBe(true);
+    expect(ids(2, 1)).toEqual(ids(2, 1)); // deterministic: a re-planned round asks the same
+    const all = [1, 2].flatMap((step) => [0, 1, 2].flatMap((round) => ids(step, round)));
+    expect(new Set(all).size).toBe(all.length); // steps and rounds never share questions
+    expect(freshOffset({ step: 2, round: 1, promptsPerStep: 8, maxRounds: 3 })).toBe(32);
+    // The summary's stream covers every question drawn by a step: step 2's last round ends at 48.
+    const stream = freshStream('r', 'medium');
+    expect(task.generate(stream.split, freshDrawn(o, 2), stream.seed).map((q) => q.id)).toEqual(all);
+    expect(freshStream('r', 'easy').seed).not.toBe(freshStream('s', 'easy').seed);
+  });
+
+  it('learner plan - a finite split wraps around instead of running dry', () => {
+    const task = jsonlTask([{ id: 'x', split: 'train', prompt: 'x?', answer: '1' }, { id: 'y', split: 'train', prompt: 'y?', answer: '2' }], 'tiny');
+    const qs = freshQuestions(task, { split: 'train', seed: 5 }, 3, 4);
+    expect(qs).toHaveLength(4);
+    expect(new Set(qs.map((q) => q.id))).toEqual(new Set(['x', 'y']));
+  });
+
+  it('learner plan - the dynamic filter keeps the first promptsPerStep fresh groups whose rewards differ', () => {
+    const g = (rewards: number[], policyVersion = 5) => ({ result: { policyVersion, samples: rewards.map((reward) => ({ reward })) } }) as unknown as Parameters<typeof informativeGroups>[0][number];
+    const groups = [g([1, 1, 1]), g([1, 0, 1]), g([0, 1], 1), g([0, 0]), g([0, 1]), g([1, 0])];
+    const f = informativeGroups(groups, { version: 5, maxStaleness: 2, want: 2 });
+    expect(f.kept).toEqual([groups[1], groups[4]]);
+    expect(f).toMatchObject({ uninformative: 2, surplus: 1, stale: 1, enough: true });
+    expect(informativeGroups(groups, { version: 5, maxStaleness: 2, want: 4 }).enough).toBe(false);
   });
 });

@@ -38,4 +38,14 @@ describe('runConfig', () => {
     expect(() => runConfig({ selector: { fractions: [0.5, '0.6'] } } as never)).toThrow(/^selector\.fractions\[1\]: expected a number/);
     expect(() => runConfig({ selector: { band: [0.2] } } as never)).toThrow(/^selector\.band: expected \[low, high\]/);
   });
+
+  it('runConfig - the learner\'s prompt source: learner.split follows selector.split unless given; bad values are named', () => {
+    expect(runConfig().learner).toMatchObject({ source: 'pool', split: 'easy', dynamicFilter: false, maxRounds: 8 });
+    expect(runConfig({ selector: { split: 'medium' } }).learner.split).toBe('medium');
+    expect(runConfig({ learner: { source: 'split', split: 'medium', dynamicFilter: true } }).learner.split).toBe('medium');
+    expect(() => runConfig({ learner: { source: 'prefixes' } } as never)).toThrow(/^learner\.source: expected one of pool, saturated, split, got "prefixes"/);
+    expect(() => runConfig({ learner: { split: 'hardest' } })).toThrow(/^learner\.split: expected a split of task arithmetic/);
+    expect(() => runConfig({ learner: { maxRounds: 0 } })).toThrow(/^learner\.maxRounds: expected a positive integer/);
+    expect(() => runConfig({ learner: { dynamicFilter: 'yes' } } as never)).toThrow(/^learner\.dynamicFilter: expected true or false/);
+  });
 });

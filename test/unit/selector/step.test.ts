@@ -138,4 +138,31 @@ describe('selector pacing', () => {
     s.probing.clear(); // answered, nothing saturated: the learner still waits at version 0
     expect(requests(topUp(s, paced, task, 0))).toHaveLength(4);
   });
+
+  it('selector - probe mode keeps the questions found saturated, with no prefix, until poolTarget; no sweeps, no refresh', () => {
+    const c: SelectorSettings = { ...settings, mode: 'probe', poolTarget: 2, probeQuestions: 3 };
+    const s = initialSelectorState();
+    const probes = requests(topUp(s, c, task));
+    expect(probes.map((r) => r.kind)).toEqual(['probe', 'probe']); // poolTarget − pool − in flight
+    const failure = task.tokenizer.encode('012+034=0047;#47');
+    const answer = (i: number, correct: number) => onProbeResult(s, c, task, { questionId: probes[i]!.question.id, groupId: probes[i]!.groupId, rewards: [...rewards(correct, correct), ...rewards(0, 32 - correct)], completions: Array.from({ length: 32 }, () => failure), policyVersion: 3 }, 9);
+    const put = answer(0, 31);
+    expect(requests(put)).toHaveLength(0);
+    const entry = (put[0] as Extract<SelectorOutput, { type: 'pool-put' }>).entry;
+    expect(entry).toMatchObject({ questionId: probes[0]!.question.id, prompt: probes[0]!.question.prompt, answer: probes[0]!.question.answer, prefix: [], fraction: 0, pHat: 31 / 32, policyVersion: 3, createdAt: 9 });
+    expect(entry.sourceFailure).toBe(task.tokenizer.decode(failure));
+    expect(answer(1, 32)).toEqual([]); // solved every time: not saturated, not kept
+    expect(s.counters).toMatchObject({ probed: 2, saturated: 1, notSaturated: 1, sweepsDone: 0 });
+    // One more question is wanted; once it is found too the set is complete and stays as found.
+    const more = requests(topUp(s, c, task));
+    expect(more).toHaveLength(1);
+    onProbeResult(s, c, task, { questionId: more[0]!.question.id, groupId: more[0]!.groupId, rewards: [...rewards(31, 31), 0], completions: Array.from({ length: 32 }, () => failure) });
+    expect(s.pool.size).toBe(2);
+    expect(topUp(s, c, task)).toEqual([]);
+    expect(onRefresh(s, c, [])).toEqual([]);
+  });
+
+  it('selector - off mode sends nothing', () => {
+    expect(topUp(initialSelectorState(), { ...settings, mode: 'off' }, task)).toEqual([]);
+  });
 });
