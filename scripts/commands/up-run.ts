@@ -109,7 +109,12 @@ export async function runUp(flags: UpFlags, config: RunConfig, runId: string): P
     initial.policy.dispose();
     // The final evaluation takes as long again: part of the time left.
     const eta = new StepEta(flags['max-steps'], (performance.now() - evalStart) / 1000);
-    say('starting actors; the first step waits for the selector to probe questions and fill the prefix pool…');
+    const firstWait = {
+      pool: 'the first step waits for the selector to probe questions and fill the prefix pool',
+      saturated: 'the first step waits for the selector to find saturated questions',
+      split: `the learner samples fresh ${config.learner.split || config.selector.split} questions`,
+    }[config.learner.source];
+    say(`starting actors; ${firstWait}…`);
     const report = reportRecorder();
 
     const collector = new RunCollector();
