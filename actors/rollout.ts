@@ -9,7 +9,7 @@ import { InProgress } from '../src/bus/working.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { RolloutRequest, RolloutResult } from '../src/protocol/messages.ts';
 import { ROLLOUT_KINDS } from '../src/protocol/subjects.ts';
-import { resolveEngine, type GenerationJob, type RolloutEngine } from '../src/rollout/index.ts';
+import { checkEngineOptions, loadEngine, type GenerationJob, type RolloutEngine } from '../src/rollout/index.ts';
 import { ValidationError } from '../src/protocol/errors.ts';
 import { scoreContinuation } from '../src/rollout/score.ts';
 import { byMinVersion, shouldLoad, type HeldWeights } from '../src/rollout/versions.ts';
@@ -29,10 +29,14 @@ const BELOW_VERSION_RETRY_MS = 5_000;
  */
 export async function runRolloutActor(ctx: ActorContext, options: { engine?: string } = {}): Promise<Promise<void>> {
   const { bus, config } = ctx;
-  const engine = await resolveEngine(options.engine ?? 'tfjs')({ checkpoint: config.checkpoint, maxRows: config.rollout.maxRows });
+  // `--engine` or the config's `rollout.engine`: a built-in, a module path or a package (docs/plugins.md).
+  const plugin = await loadEngine(options.engine ?? config.rollout.engine, options.engine ? '--engine' : 'rollout.engine');
+  const engineOptions = checkEngineOptions(plugin, config.engines[plugin.name]);
+  const engine = await plugin.create({ checkpoint: config.checkpoint, maxRows: config.rollout.maxRows, options: engineOptions, task: ctx.task });
   ctx.policyVersion = engine.policyVersion;
   const place: WeightsPlace = { nc: ctx.nc, names: bus.names, store: bus.weights, state: bus.state };
-  const sync = weightsFollower(ctx, engine, place);
+  // An engine with its own model reports its own version and never loads the learner's weights.
+  const sync = engine.followsWeights === false ? async () => undefined : weightsFollower(ctx, engine, place);
   await sync(0);
 
   // An announcement only says "look again": what is loaded is the state KV's latest, checked.

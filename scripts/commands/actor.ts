@@ -13,6 +13,7 @@ import { parseFlags } from '../../src/cli/flags.ts';
 import { connectOptions, NATS_FLAGS } from '../../src/cli/nats-flags.ts';
 import { SaturnError } from '../../src/errors.ts';
 import { checkRunId, runNames } from '../../src/protocol/subjects.ts';
+import { loadTaskPlugin } from '../../src/run/task-spec.ts';
 import { loadRunConfig, runConfig, type DeepPartial, type RunConfig } from '../../src/run/config.ts';
 
 const KINDS = {
@@ -27,7 +28,7 @@ const SPEC = {
   run: { type: 'string', description: 'run id' },
   config: { type: 'string', description: 'run config JSON (default: the one `saturn up` stored for the run)' },
   id: { type: 'string', description: 'actor id (default: kind-host-pid)' },
-  engine: { type: 'string', description: 'rollout engine plug-in', default: 'tfjs' },
+  engine: { type: 'string', description: 'rollout: engine: tfjs | openai | ./path.ts | package (default: the config’s rollout.engine)' },
   resume: { type: 'boolean', description: 'learner: continue from the run’s checkpoint', default: false },
   'max-steps': { type: 'integer', description: 'learner: stop after this many steps', default: 30, min: 1 },
   backend: BACKEND_FLAG,
@@ -56,6 +57,7 @@ async function storedConfig(nc: NatsConnection, run: string): Promise<RunConfig>
     throw new SaturnError(`run ${run}: the stored config is not JSON (${(cause as Error).message})`, { cause });
   }
   try {
+    await loadTaskPlugin((parsed as { task?: unknown } | null)?.task);
     return runConfig(parsed as DeepPartial<RunConfig>);
   } catch (cause) {
     throw new SaturnError(`run ${run}: the stored config is refused: ${(cause as Error).message}`, { cause });

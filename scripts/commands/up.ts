@@ -1,3 +1,4 @@
+import { checkConfiguredEngine } from '../../src/rollout/registry.ts';
 import { existsSync } from 'node:fs';
 import { BACKEND_FLAG } from '../../src/cli/common-flags.ts';
 import { parseFlags } from '../../src/cli/flags.ts';
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
   if (flags.actors !== undefined) config.rollout.actors = flags.actors;
   const runId = checkRunId(flags.run ?? `run-${new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)}`, '--run');
   if (!existsSync(config.checkpoint)) throw new SaturnError(`checkpoint: ${config.checkpoint} does not exist (run saturn pretrain, or set "checkpoint" in the config)`);
+  await checkConfiguredEngine(config.rollout.engine, config.engines);
   const { runUp } = await import('./up-run.ts');
   return runUp(flags, config, runId);
 }

@@ -7,7 +7,9 @@
  * it is merged into (unknown fields and wrong types are refused there), and what is left is a
  * list of ranges and relations that reads best as the list it is.
  */
-import { check, type ConfigError } from '../errors.ts';
+import { check, ConfigError } from '../errors.ts';
+import { EngineOptionError } from '../rollout/engine.ts';
+import { BUILT_IN_ENGINE_OPTIONS } from '../rollout/openai-options.ts';
 import type { Task } from '../tasks/types.ts';
 import type { LearnerSource, RunConfig } from './config.ts';
 import { taskOf } from './task-spec.ts';
@@ -43,6 +45,8 @@ export function checkRunConfig(c: RunConfig): void {
   positiveInt(s.maxTokens, 'sampling.maxTokens');
 
   const r = c.rollout;
+  check(r.engine.trim() !== '', 'rollout.engine', 'an engine name, module path or package', r.engine);
+  checkBuiltInEngines(c.engines);
   check(Number.isInteger(r.actors) && r.actors >= 0 && r.actors <= MAX_LOCAL_ACTORS, 'rollout.actors', `an integer in [0, ${MAX_LOCAL_ACTORS}]`, r.actors);
   positiveInt(r.concurrency, 'rollout.concurrency');
   positiveInt(r.maxRows, 'rollout.maxRows');
@@ -86,6 +90,18 @@ export function checkRunConfig(c: RunConfig): void {
 
   check(Number.isInteger(c.bus.replicas) && c.bus.replicas >= 0 && c.bus.replicas <= 5, 'bus.replicas', "an integer from 0 (decided by the broker) to 5 (JetStream's most)", c.bus.replicas);
   check(c.heartbeatSeconds >= MIN_HEARTBEAT_SECONDS && c.heartbeatSeconds <= MAX_SECONDS, 'heartbeatSeconds', `seconds in [${MIN_HEARTBEAT_SECONDS}, ${MAX_SECONDS}]`, c.heartbeatSeconds);
+}
+
+/** Options of built-in engines; a plug-in's are checked when it is loaded (src/rollout/registry.ts). */
+function checkBuiltInEngines(engines: RunConfig['engines']): void {
+  for (const [name, options] of Object.entries(engines)) {
+    try {
+      BUILT_IN_ENGINE_OPTIONS[name]?.(options);
+    } catch (e) {
+      if (e instanceof EngineOptionError) throw new ConfigError(`engines.${name}.${e.field}`, e.expected, e.got);
+      throw e;
+    }
+  }
 }
 
 function checkBand(band: number[], field: string): void {

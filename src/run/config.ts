@@ -3,7 +3,7 @@ import { ConfigError, SaturnError } from '../errors.ts';
 import { grpoConfig, type GrpoConfig } from '../grpo/config.ts';
 import { refreshConfig, type RefreshConfig } from '../refresh/policy.ts';
 import { checkRunConfig } from './config-check.ts';
-import { checkTaskSpec, type TaskSpec } from './task-spec.ts';
+import { checkTaskSpec, loadTaskPlugin, type TaskSpec } from './task-spec.ts';
 
 /** Where the learner's prompts come from (see `learner.source`). */
 export type LearnerSource = 'pool' | 'saturated' | 'split';
@@ -29,6 +29,11 @@ export interface RunConfig {
   checkpoint: string;
   sampling: SamplingConfig;
   rollout: {
+    /**
+     * Engine of the rollout actors (`saturn actor rollout --engine` overrides it): a built-in name
+     * (`tfjs`, `openai`), a module path (`./engines/mine.ts`) or a package; see docs/plugins.md.
+     */
+    engine: string;
     /** Rollout actor processes `saturn up` starts. */
     actors: number;
     /** Requests one actor samples at once (packed into one sampler call). */
@@ -138,6 +143,11 @@ export interface RunConfig {
   evaluation: { splits: string[]; questions: number; samples: number; seed: number };
   /** Seconds between actor heartbeats. */
   heartbeatSeconds: number;
+  /**
+   * Each engine's own options, by engine name (`engines.openai.baseUrl`). Built-in engines' options
+   * are checked with the config; a plug-in's when it is loaded (by `saturn up` before any actor).
+   */
+  engines: Record<string, Record<string, unknown>>;
   bus: {
     /**
      * Replicas of every stream, KV bucket and object store of the run. 0 lets the broker decide:
@@ -152,7 +162,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   task: 'arithmetic',
   checkpoint: 'checkpoints/arithmetic.ckpt',
   sampling: { temperature: 1, topP: 1, maxTokens: 64 },
-  rollout: { actors: 2, concurrency: 4, maxRows: 256, ackWaitSeconds: 30 },
+  rollout: { engine: 'tfjs', actors: 2, concurrency: 4, maxRows: 256, ackWaitSeconds: 30 },
   selector: {
     split: 'easy',
     probeQuestions: 32,
@@ -213,6 +223,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   // of easy accuracy, as much as 30 steps move it; this adds ~40 s to a run.
   evaluation: { splits: ['easy', 'medium'], questions: 256, samples: 4, seed: 1 },
   heartbeatSeconds: 2,
+  engines: {},
   bus: { replicas: 0 },
 };
 
@@ -226,10 +237,12 @@ export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] exte
  * actors took at the sampling temperature.
  */
 export function runConfig(overrides: DeepPartial<RunConfig> = {}): RunConfig {
-  // `task` is a string or an object, so it is checked on its own rather than merged.
-  const { task, ...rest } = overrides;
+  // `task` is a string or an object, and `engines` is keyed by any engine name, so both are
+  // checked on their own rather than merged.
+  const { task, engines, ...rest } = overrides;
   const c = merge(DEFAULT_RUN_CONFIG, rest, '') as RunConfig;
   c.task = checkTaskSpec(task ?? DEFAULT_RUN_CONFIG.task);
+  c.engines = checkEngines(engines);
   checkFinite(c, '');
   const given = (overrides as { learner?: { grpo?: { temperature?: unknown } } })?.learner?.grpo?.temperature;
   if (given === undefined) c.learner.grpo.temperature = c.sampling.temperature;
@@ -255,7 +268,18 @@ export async function loadRunConfig(path: string | undefined): Promise<RunConfig
   } catch (cause) {
     throw new SaturnError(`--config ${path}: not valid JSON (${(cause as Error).message})`, { cause });
   }
+  // A task given by path or package is imported first, so the checks below can build it.
+  await loadTaskPlugin((parsed as { task?: unknown } | null)?.task);
   return runConfig(parsed as DeepPartial<RunConfig>);
+}
+
+function checkEngines(value: unknown): RunConfig['engines'] {
+  if (value === undefined) return {};
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError('engines', 'an object of engine options by engine name', value);
+  for (const [name, options] of Object.entries(value)) {
+    if (!options || typeof options !== 'object' || Array.isArray(options)) throw new ConfigError(`engines.${name}`, 'an object of engine options', options);
+  }
+  return structuredClone(value) as RunConfig['engines'];
 }
 
 function merge(base: unknown, over: unknown, path: string): unknown {

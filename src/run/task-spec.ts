@@ -4,7 +4,8 @@
  * front: a bad option is one error naming `task.options.<field>` before any broker or actor starts.
  */
 import { ConfigError, SaturnError } from '../errors.ts';
-import { JsonlFormatError, resolveTask, TaskOptionError, UnknownTaskError } from '../tasks/index.ts';
+import { importPlugin } from '../import-plugin.ts';
+import { JsonlFormatError, knownTasks, registerTask, resolveTask, TaskOptionError, UnknownTaskError } from '../tasks/index.ts';
 import type { Task } from '../tasks/types.ts';
 
 /** A task by name, optionally with the options its factory documents. */
@@ -47,4 +48,19 @@ export function taskOf(spec: TaskSpec, field = 'task'): Task {
     }
     throw e;
   }
+}
+
+/**
+ * Makes a task plug-in named by `spec` resolvable: a name that is not registered is imported as a
+ * module path (`./tasks/mine.ts`, absolute, `file:`) or a package, and its default export (or
+ * `task` export), a factory `(options) => Task`, is registered under that name. Call it before
+ * the config is checked (`loadRunConfig` does); {@link taskOf} then builds it like a built-in.
+ */
+export async function loadTaskPlugin(spec: unknown, field = 'task'): Promise<void> {
+  const name = typeof spec === 'string' ? spec : spec && typeof spec === 'object' ? (spec as { name?: unknown }).name : undefined;
+  if (typeof name !== 'string' || name === '' || knownTasks().includes(name)) return; // the config check names what is off
+  const module = await importPlugin(name, `${field}${typeof spec === 'string' ? '' : '.name'}`, `not a built-in task (${knownTasks().join(', ')}) nor`);
+  const factory = module.default ?? module.task;
+  if (typeof factory !== 'function') throw new SaturnError(`${field}.name: ${name} exports no task factory (expected \`export default (options) => task\`)`);
+  if (!knownTasks().includes(name)) registerTask(name, factory as (o?: unknown) => Task);
 }
