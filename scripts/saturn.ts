@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
   dashboard: { summary: 'a running run’s metrics as live charts in the browser (prints the URL; --port, --live)', load: () => import('./commands/dashboard.ts') },
   export: { summary: 'a run’s results as files: prefixes (--format jsonl|csv, the paper’s columns) or checkpoint (--out F)', load: () => import('./commands/export.ts') },
   runs: { summary: 'past runs in runs/: id, date, steps, outcome', load: () => import('./commands/runs.ts') },
+  serve: { summary: 'a checkpoint behind the OpenAI completions API (POST /v1/completions with logprobs, GET /v1/models)', load: () => import('./commands/serve.ts') },
   ctl: { summary: 'control a running run: status | stop | refresh (--run ID; every actor addressed answers)', load: () => import('./commands/ctl.ts') },
   dead: { summary: 'a run’s dead letters with their reasons (--run ID, --json)', load: () => import('./commands/dead.ts') },
   nats: { summary: 'a local nats-server with JetStream for development', load: () => import('./commands/nats.ts') },
