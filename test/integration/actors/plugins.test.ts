@@ -66,8 +66,21 @@ async function sendAndCheck(nc: NatsConnection, bus: RunBus, actor: ActorProcess
 describe('engine plug-ins in a run', () => {
   const nats = useNatsServer();
   const actors = useActors();
-  const servers: ChildProcess[] = [];
-  afterAll(() => servers.forEach((s) => s.exitCode === null && s.kill('SIGKILL')));
+  let serve: { child: ChildProcess; url: string } | undefined;
+  afterAll(() => serve?.child.exitCode === null && serve.child.kill('SIGKILL'));
+  /** One `saturn serve` of the bundled checkpoint for the suite, on a free port. */
+  async function startServe(): Promise<string> {
+    if (serve) return serve.url;
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--model', 'policy'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    await until(async () => /listening on http:\/\/\S+/.test(out), 120_000, 'saturn serve listening').catch((e) => {
+      throw new Error(`${e.message}\n${out}`);
+    });
+    serve = { child, url: out.match(/listening on (http:\/\/\S+)/)![1]! };
+    return serve.url;
+  }
 
   it('plugins - an engine loaded by path (examples/engines/recompute-engine.ts) serves a run', async () => {
     const run = nats.runId();
@@ -85,15 +98,7 @@ describe('engine plug-ins in a run', () => {
   }, 240_000);
 
   it('plugins - the openai engine serves probes and sweeps from saturn serve, nothing lost', async () => {
-    const serve = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--model', 'policy'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    servers.push(serve);
-    let served = '';
-    serve.stdout!.on('data', (d) => (served += d));
-    serve.stderr!.on('data', (d) => (served += d));
-    await until(async () => /listening on http:\/\/\S+/.test(served), 120_000, 'saturn serve listening').catch((e) => {
-      throw new Error(`${e.message}\n${served}`);
-    });
-    const baseUrl = served.match(/listening on (http:\/\/\S+)/)![1]!;
+    const baseUrl = await startServe();
 
     const run = nats.runId();
     // The key comes from the environment (not argv, not the stored config); saturn serve ignores it.
@@ -116,6 +121,45 @@ describe('engine plug-ins in a run', () => {
     const refused = actors.start('rollout', ['--nats', nats.url, '--run', run, '--config', wrong, '--id', 'oai2']);
     expect(await refused.exited).toBe(2);
     expect(refused.output()).toMatch(/engines\.openai\.model: http:\/\/\S+ does not serve "gpt-nope" \(it serves policy\)/);
-    serve.kill('SIGTERM');
   }, 300_000);
+
+  it('plugins - the selector mines prefixes through the openai engine: every request it sends is answered once', async () => {
+    const baseUrl = await startServe();
+    const run = nats.runId();
+    const config = actors.configFile({
+      ...SMALL_RUN,
+      sampling: SAMPLING,
+      selector: { ...SMALL_RUN.selector, probeQuestions: 8, poolTarget: 2 },
+      rollout: { ...SMALL_RUN.rollout, engine: 'openai' },
+      engines: { openai: { baseUrl, concurrency: 2 } },
+    });
+    const args = ['--nats', nats.url, '--run', run, '--config', config];
+    const rollout = actors.start('rollout', [...args, '--id', 'oai-sel']);
+    const selector = actors.start('selector', args);
+    const nc = await nats.connect();
+    const bus = await setupRun(nc, run, { ackWaitMs: SMALL_RUN.rollout.ackWaitSeconds * 1000 });
+    const results = () => readStream(nc, bus.names.streams.results, 'rollout.result');
+    const latest = async (name: string) => (await readStream(nc, bus.names.streams.metrics, 'metrics.record')).filter((m) => m.name === name).at(-1)?.values ?? {};
+    // The selector probed, found saturated questions with a failure, and swept their prefixes.
+    await until(async () => ((await latest('pool')).sweepsDone ?? 0) >= 1, 240_000, 'a sweep done').catch((e) => {
+      throw new Error(`${e.message}\n${selector.output().slice(-2000)}\n${rollout.output().slice(-2000)}`);
+    });
+    selector.child.kill('SIGTERM');
+    expect(await selector.exited).toBe(0);
+    const sent = await latest('actor.selector');
+    // What it sent before stopping is still answered: one result per request id, nothing lost.
+    await until(async () => new Set((await results()).map((r) => r.requestId)).size >= sent.sent!, 120_000, 'every sent request answered');
+    const got = await results();
+    expect(sent['sent.probe']).toBeGreaterThanOrEqual(1);
+    expect(sent['sent.sweep']).toBeGreaterThanOrEqual(1);
+    if (process.env.SATURN_TEST_FIGURES) console.info('selector through openai:', JSON.stringify({ sent: sent.sent, probes: sent['sent.probe'], sweeps: sent['sent.sweep'], results: got.length }));
+    expect(new Set(got.map((r) => r.requestId)).size).toBe(sent.sent);
+    expect(got.length).toBe(sent.sent);
+    expect(got.filter((r) => r.kind === 'sweep').length).toBe(sent['sent.sweep']);
+    expect(got.filter((r) => r.kind === 'probe').length).toBe(sent['sent.probe']);
+    expect(got.every((r) => r.policyVersion === 0 && r.actorId === 'oai-sel')).toBe(true);
+    expect(await readStream(nc, bus.names.streams.dead, 'dead.letter')).toEqual([]);
+    rollout.child.kill('SIGTERM');
+    expect(await rollout.exited).toBe(0);
+  }, 420_000);
 });
