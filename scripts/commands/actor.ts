@@ -13,6 +13,7 @@ import { parseFlags } from '../../src/cli/flags.ts';
 import { connectOptions, NATS_FLAGS } from '../../src/cli/nats-flags.ts';
 import { SaturnError } from '../../src/errors.ts';
 import { checkRunId, runNames } from '../../src/protocol/subjects.ts';
+import { loadEngine } from '../../src/rollout/index.ts';
 import { loadTaskPlugin } from '../../src/run/task-spec.ts';
 import { loadRunConfig, runConfig, type DeepPartial, type RunConfig } from '../../src/run/config.ts';
 
@@ -82,6 +83,8 @@ export async function run(argv: string[]): Promise<number> {
   await initBackend(flags.backend);
   const log = rootLogger.child({ run: runId, actor: kind });
   const fromFile = flags.config ? await loadRunConfig(flags.config) : undefined;
+  // A wrong --engine is said at once, not after the broker answers (its options need the run's config).
+  if (kind === 'rollout' && flags.engine) await loadEngine(flags.engine);
   const probe = await waitForBroker(flags, log);
   const config = await (fromFile ? Promise.resolve(fromFile) : storedConfig(probe, runId)).finally(() => probe.close());
   const ctx = await openActorContext({ connect: connectOptions(flags), run: runId, config, kind, id: flags.id });
