@@ -12,10 +12,10 @@
  * followed (it serves the learner's current policy), prompts it cannot continue refused (the
  * actor dead-letters those with the reason), seeded sampling, tensors disposed on close.
  */
-import { defineEngine, EngineOptionError, loadCheckpoint, loadCheckpointFile, mulberry32, onlyOptions, sampleByRecompute, type GenerationJob, type Generated, type Policy, type RolloutEngine } from 'saturn/engine';
+import { defineEngine, EngineOptionError, loadCheckpointFile, mulberry32, onlyOptions, sampleByRecompute, swapWeights, unreadableJob, type GenerationJob, type Generated, type Policy, type RolloutEngine } from 'saturn/engine';
 
 interface RecomputeOptions {
-  /** Longest prompt (in task tokens) it accepts; longer ones are refused. Default: the model's context − 1. */
+  /** Longest prompt (in task tokens) it accepts; longer ones are refused (default: what fits the model's context). */
   maxPromptTokens?: number;
 }
 
@@ -29,21 +29,16 @@ class RecomputeEngine implements RolloutEngine {
   ) {}
 
   async loadWeights(bytes: Uint8Array, version: number): Promise<void> {
-    // The same shape as the policy held: a checkpoint of another model is refused, naming the fields.
-    const { policy, optimizer } = loadCheckpoint(bytes, { expect: this.policy.config, source: `weights v${version}` });
-    optimizer?.dispose();
-    this.policy.dispose();
-    this.policy = policy;
+    // The learner's weights, in saturn's checkpoint format: a checkpoint of another model shape is
+    // refused (naming the fields), and the policy held so far is disposed.
+    this.policy = swapWeights(this.policy, bytes, version);
     this.policyVersion = version;
   }
 
   refuse(job: GenerationJob): string | undefined {
-    const { vocabSize, contextLength } = this.policy.config;
-    const bad = job.prompt.findIndex((id) => id < 0 || id >= vocabSize);
-    if (bad >= 0) return `prompt[${bad}]: token id ${job.prompt[bad]} is outside the model's vocabulary`;
-    const limit = this.options.maxPromptTokens ?? contextLength - 1;
-    if (job.prompt.length > limit || job.prompt.length >= contextLength) return `prompt: ${job.prompt.length} tokens, more than this engine takes (${Math.min(limit, contextLength - 1)})`;
-    return undefined;
+    // What no saturn policy can read (ids outside its vocabulary, a full context), then this engine's own limit.
+    const limit = this.options.maxPromptTokens;
+    return unreadableJob(job, this.policy.config) ?? (limit !== undefined && job.prompt.length > limit ? `prompt: ${job.prompt.length} tokens, more than engines.recompute.maxPromptTokens (${limit})` : undefined);
   }
 
   async generate(jobs: GenerationJob[]): Promise<Generated[][]> {

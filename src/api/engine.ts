@@ -6,7 +6,7 @@
 export { defineEngine, EngineOptionError, onlyOptions } from '../rollout/engine.ts';
 export type { EngineContext, EngineFactory, EnginePlugin, GenerationJob, Generated, RolloutEngine } from '../rollout/engine.ts';
 // Building blocks for engines that run saturn's own policy.
-export { TfjsEngine, tfjsEngine } from '../rollout/tfjs-engine.ts';
+export { swapWeights, TfjsEngine, tfjsEngine, unreadableJob } from '../rollout/tfjs-engine.ts';
 export { loadCheckpoint, loadCheckpointFile } from '../model/checkpoint.ts';
 export { sampleByRecompute, sampleWithCache, type Continuation, type SamplingOptions } from '../model/sample.ts';
 export type { Policy } from '../model/policy.ts';

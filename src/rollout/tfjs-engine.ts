@@ -1,8 +1,30 @@
 import { loadCheckpoint, loadCheckpointFile } from '../model/checkpoint.ts';
 import type { Policy } from '../model/policy.ts';
+import type { PolicyConfig } from '../model/config.ts';
 import { sampleWithCache } from '../model/sample.ts';
 import { mulberry32 } from '../tasks/rng.ts';
 import type { EngineFactory, GenerationJob, Generated, RolloutEngine } from './engine.ts';
+
+/**
+ * The policy in checkpoint `bytes` of `version`, which must have `current`'s shape (a checkpoint
+ * of another model is refused, naming the fields); `current` and any optimiser state are disposed.
+ */
+export function swapWeights(current: Policy, bytes: Uint8Array, version: number): Policy {
+  const { policy, optimizer } = loadCheckpoint(bytes, { expect: current.config, source: `weights v${version}` });
+  optimizer?.dispose();
+  current.dispose();
+  return policy;
+}
+
+/** Why a saturn policy of `config` cannot continue `job` (ids outside its vocabulary, no room left), or undefined. */
+export function unreadableJob(job: GenerationJob, config: PolicyConfig): string | undefined {
+  const { vocabSize, contextLength } = config;
+  const bad = job.prompt.findIndex((id) => id < 0 || id >= vocabSize);
+  if (bad >= 0) return `prompt[${bad}]: token id ${job.prompt[bad]} is outside the model's vocabulary [0, ${vocabSize})`;
+  if (job.prompt.length >= contextLength) return `prompt: ${job.prompt.length} tokens leave no room in the model's context of ${contextLength}`;
+  if (job.stopToken < 0 || job.stopToken >= vocabSize) return `stop token ${job.stopToken} is outside the model's vocabulary`;
+  return undefined;
+}
 
 /**
  * The built-in engine: saturn's tfjs policy with a KV cache. Jobs with the same sampling
@@ -15,20 +37,12 @@ export class TfjsEngine implements RolloutEngine {
   constructor(private policy: Policy, private readonly maxRows: number) {}
 
   async loadWeights(bytes: Uint8Array, version: number): Promise<void> {
-    const { policy, optimizer } = loadCheckpoint(bytes, { expect: this.policy.config, source: `weights v${version}` });
-    optimizer?.dispose();
-    this.policy.dispose();
-    this.policy = policy;
+    this.policy = swapWeights(this.policy, bytes, version);
     this.policyVersion = version;
   }
 
   refuse(job: GenerationJob): string | undefined {
-    const { vocabSize, contextLength } = this.policy.config;
-    const bad = job.prompt.findIndex((id) => id < 0 || id >= vocabSize);
-    if (bad >= 0) return `prompt[${bad}]: token id ${job.prompt[bad]} is outside the model's vocabulary [0, ${vocabSize})`;
-    if (job.prompt.length >= contextLength) return `prompt: ${job.prompt.length} tokens leave no room in the model's context of ${contextLength}`;
-    if (job.stopToken < 0 || job.stopToken >= vocabSize) return `stop token ${job.stopToken} is outside the model's vocabulary`;
-    return undefined;
+    return unreadableJob(job, this.policy.config);
   }
 
   async generate(jobs: GenerationJob[]): Promise<Generated[][]> {

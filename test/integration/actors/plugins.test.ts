@@ -35,6 +35,17 @@ function requests(run: string, count: number): RolloutRequest[] {
   });
 }
 
+/** The run's bus once actor `id` beats, its ready line naming `engine`. */
+async function rolloutUp(nats: ReturnType<typeof useNatsServer>, run: string, id: string, actor: ActorProcess, engine: string): Promise<{ nc: NatsConnection; bus: RunBus }> {
+  const nc = await nats.connect();
+  const bus = await setupRun(nc, run, { ackWaitMs: SMALL_RUN.rollout.ackWaitSeconds * 1000 });
+  await until(async () => (await bus.state.get(`heartbeat.${id}`)) !== null, 120_000, 'rollout up').catch((e) => {
+    throw new Error(`${e.message}\n${actor.output().slice(-3000)}`);
+  });
+  expect(actor.output()).toMatch(new RegExp(`"engine":"${engine}".*rollout ready`));
+  return { nc, bus };
+}
+
 /** Publishes `sent`, waits for one result each, and checks every one answers its request. */
 async function sendAndCheck(nc: NatsConnection, bus: RunBus, actor: ActorProcess, sent: RolloutRequest[]): Promise<void> {
   for (const r of sent) await publishJs(bus.js, bus.names.subjects.rolloutRequest(r.kind), r);
@@ -86,12 +97,7 @@ describe('engine plug-ins in a run', () => {
     const run = nats.runId();
     const config = actors.configFile({ ...SMALL_RUN, sampling: SAMPLING, engines: { recompute: { maxPromptTokens: 40 } } });
     const actor = actors.start('rollout', ['--nats', nats.url, '--run', run, '--config', config, '--id', 'plug', '--engine', './examples/engines/recompute-engine.ts']);
-    const nc = await nats.connect();
-    const bus = await setupRun(nc, run, { ackWaitMs: SMALL_RUN.rollout.ackWaitSeconds * 1000 });
-    await until(async () => (await bus.state.get('heartbeat.plug')) !== null, 120_000, 'rollout up').catch((e) => {
-      throw new Error(`${e.message}\n${actor.output().slice(-3000)}`);
-    });
-    expect(actor.output()).toMatch(/"engine":"recompute".*rollout ready/);
+    const { nc, bus } = await rolloutUp(nats, run, 'plug', actor, 'recompute');
     await sendAndCheck(nc, bus, actor, requests(run, 3));
     actor.child.kill('SIGTERM');
     expect(await actor.exited).toBe(0);
@@ -106,12 +112,7 @@ describe('engine plug-ins in a run', () => {
     process.env.SATURN_OPENAI_API_KEY = 'test-key';
     const actor = actors.start('rollout', ['--nats', nats.url, '--run', run, '--config', config, '--id', 'oai']);
     delete process.env.SATURN_OPENAI_API_KEY;
-    const nc = await nats.connect();
-    const bus = await setupRun(nc, run, { ackWaitMs: SMALL_RUN.rollout.ackWaitSeconds * 1000 });
-    await until(async () => (await bus.state.get('heartbeat.oai')) !== null, 120_000, 'rollout up').catch((e) => {
-      throw new Error(`${e.message}\n${actor.output().slice(-3000)}`);
-    });
-    expect(actor.output()).toMatch(/"engine":"openai".*rollout ready/);
+    const { nc, bus } = await rolloutUp(nats, run, 'oai', actor, 'openai');
     await sendAndCheck(nc, bus, actor, requests(run, 4));
     actor.child.kill('SIGTERM');
     expect(await actor.exited).toBe(0);
