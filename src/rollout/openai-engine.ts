@@ -87,7 +87,8 @@ export class OpenAiEngine implements RolloutEngine {
 
   /** n continuations of one job; a server that returns fewer choices than asked (no `n`) is asked again. */
   private async generateOne(job: GenerationJob): Promise<Generated[]> {
-    const prompt = this.tokenizer.decode(job.prompt); // bos and eos are not text
+    // As text (bos and eos are not text), which the server tokenizes its own way; or as the ids themselves.
+    const prompt = this.o.promptTokens ? Array.from(job.prompt) : this.tokenizer.decode(job.prompt);
     const out: Generated[] = [];
     for (let attempt = 0; out.length < job.n; attempt++) {
       if (attempt > job.n) throw new SaturnError(`${this.o.baseUrl}: ${attempt} calls returned ${out.length} of ${job.n} choices`);

@@ -14,9 +14,14 @@ export interface OpenAiEngineOptions {
   policyVersion: number;
   /** Seconds one HTTP request may take (default 120). */
   timeoutSeconds: number;
+  /**
+   * Send the prompt as the task's token ids instead of text (default false): only for a server
+   * whose tokenizer is the task's (`saturn serve`), which then reads exactly the ids the selector cut.
+   */
+  promptTokens: boolean;
 }
 
-const KNOWN = ['baseUrl', 'model', 'apiKey', 'concurrency', 'policyVersion', 'timeoutSeconds'] as const;
+const KNOWN = ['baseUrl', 'model', 'apiKey', 'concurrency', 'policyVersion', 'timeoutSeconds', 'promptTokens'] as const;
 
 /** `engines.openai` checked, defaults filled in; throws an EngineOptionError naming the field. */
 export function openAiOptions(o: Record<string, unknown>): OpenAiEngineOptions {
@@ -31,6 +36,7 @@ export function openAiOptions(o: Record<string, unknown>): OpenAiEngineOptions {
   };
   const timeout = o.timeoutSeconds ?? 120;
   if (typeof timeout !== 'number' || !(timeout > 0 && timeout <= 3600)) throw new EngineOptionError('timeoutSeconds', 'seconds in (0, 3600]', timeout);
+  if (o.promptTokens !== undefined && typeof o.promptTokens !== 'boolean') throw new EngineOptionError('promptTokens', 'true or false', o.promptTokens);
   return {
     baseUrl: url.replace(/\/+$/, '').replace(/\/v1$/, ''),
     model: o.model as string | undefined,
@@ -38,6 +44,7 @@ export function openAiOptions(o: Record<string, unknown>): OpenAiEngineOptions {
     concurrency: int('concurrency', 1, 4),
     policyVersion: int('policyVersion', 0, 0),
     timeoutSeconds: timeout,
+    promptTokens: o.promptTokens === true,
   };
 }
 

@@ -132,7 +132,8 @@ describe('engine plug-ins in a run', () => {
       sampling: SAMPLING,
       selector: { ...SMALL_RUN.selector, probeQuestions: 8, poolTarget: 2 },
       rollout: { ...SMALL_RUN.rollout, engine: 'openai' },
-      engines: { openai: { baseUrl, concurrency: 2 } },
+      // The ids themselves, as the selector cut them: saturn serve's tokenizer is the task's.
+      engines: { openai: { baseUrl, concurrency: 2, promptTokens: true } },
     });
     const args = ['--nats', nats.url, '--run', run, '--config', config];
     const rollout = actors.start('rollout', [...args, '--id', 'oai-sel']);
