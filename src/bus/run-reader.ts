@@ -5,11 +5,11 @@
  */
 import { jetstream } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { Objm } from '@nats-io/obj';
+import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { PoolEntry } from '../pool/entry.ts';
 import { decodePoolEntry } from '../pool/entry.ts';
-import { runNames } from '../protocol/subjects.ts';
+import { runNames, type RunNames } from '../protocol/subjects.ts';
 import { RunNotFoundError } from './errors.ts';
 
 /** Read-only handles on one run's buckets. */
@@ -29,13 +29,7 @@ export interface RunReader {
 export async function openRunReader(nc: NatsConnection, run: string): Promise<RunReader> {
   const names = runNames(run);
   const js = jetstream(nc);
-  const open = async <T>(stream: string, f: () => Promise<T>): Promise<T> => {
-    try {
-      return await f();
-    } catch {
-      throw new RunNotFoundError(run, nc.getServer(), stream);
-    }
-  };
+  const open = opener(nc, run);
   const kvm = new Kvm(js);
   const pool: KV = await open(`KV_${names.buckets.pool}`, () => kvm.open(names.buckets.pool));
   const state: KV = await open(`KV_${names.buckets.state}`, () => kvm.open(names.buckets.state));
@@ -57,5 +51,26 @@ export async function openRunReader(nc: NatsConnection, run: string): Promise<Ru
       return e?.operation === 'PUT' ? JSON.parse(e.string()) : undefined;
     },
     object: (name) => weights.getBlob(name),
+  };
+}
+
+/** Read-only handles on run `run`'s weights: its state KV and object store (see src/bus/weights.ts). */
+export async function openRunWeights(nc: NatsConnection, run: string): Promise<{ names: RunNames; state: KV; store: ObjectStore }> {
+  const names = runNames(run);
+  const js = jetstream(nc);
+  const open = opener(nc, run);
+  const state: KV = await open(`KV_${names.buckets.state}`, () => new Kvm(js).open(names.buckets.state));
+  const store = await open(`OBJ_${names.buckets.weights}`, () => new Objm(js).open(names.buckets.weights));
+  return { names, state, store };
+}
+
+/** Opens one of the run's buckets; a missing one is the run not being there. */
+function opener(nc: NatsConnection, run: string) {
+  return async <T>(stream: string, f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch {
+      throw new RunNotFoundError(run, nc.getServer(), stream);
+    }
   };
 }

@@ -6,16 +6,17 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Policy } from '../model/policy.ts';
 import type { Tokenizer } from '../tasks/types.ts';
 import { complete } from './complete.ts';
 import { parseCompletionRequest, RequestError } from './completion-request.ts';
+import type { ServedPolicy } from './follow-weights.ts';
 
 /** Largest request body read (a prompt of token ids fits many times over). */
 const MAX_BODY_BYTES = 1 << 20;
 
 export interface ServeOptions {
-  policy: Policy;
+  /** Read at every request: `saturn serve --run` swaps the policy as the run's weights move. */
+  served: ServedPolicy;
   tokenizer: Tokenizer;
   /** The name `/v1/models` lists and answers carry. */
   model: string;
@@ -44,7 +45,8 @@ export async function serveCompletions(o: ServeOptions): Promise<CompletionServe
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
     if (path === '/v1/models' || path === '/health') {
       if (req.method !== 'GET') return fail(res, 405, `${path} takes GET`);
-      return path === '/health' ? send(res, 200, { ok: true }) : send(res, 200, { object: 'list', data: [{ id: o.model, object: 'model', created, owned_by: 'saturn' }] });
+      const version = o.served.held.version;
+      return path === '/health' ? send(res, 200, { ok: true }) : send(res, 200, { object: 'list', data: [{ id: o.model, object: 'model', created, owned_by: 'saturn', saturn_policy_version: version }] });
     }
     if (path !== '/v1/completions') return fail(res, 404, `no route ${req.method} ${path}: saturn serve answers POST /v1/completions and GET /v1/models`);
     if (req.method !== 'POST') return fail(res, 405, '/v1/completions takes POST');
@@ -57,11 +59,13 @@ export async function serveCompletions(o: ServeOptions): Promise<CompletionServe
       return fail(res, 400, `body: not valid JSON (${(e as Error).message})`, 'body');
     }
     try {
-      const request = parseCompletionRequest(body, o.tokenizer, o.policy.config.contextLength);
+      const { policy, held } = o.served;
+      const request = parseCompletionRequest(body, o.tokenizer, policy.config.contextLength);
       if (request.model !== undefined && request.model !== o.model) throw new RequestError('model', `this server serves "${o.model}", not ${JSON.stringify(request.model)}`);
-      const answer = complete(o.policy, o.tokenizer, request);
+      const answer = complete(policy, o.tokenizer, request);
       answered++;
-      send(res, 200, { id: `cmpl-${created}-${answered}`, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: o.model, ...answer });
+      // The weights' version rides along, as saturn_policy_version and in system_fingerprint.
+      send(res, 200, { id: `cmpl-${created}-${answered}`, object: 'text_completion', created: Math.floor(Date.now() / 1000), model: o.model, system_fingerprint: `saturn-v${held.version}`, saturn_policy_version: held.version, ...answer });
     } catch (e) {
       if (e instanceof RequestError) return fail(res, 400, e.message, e.param);
       throw e;

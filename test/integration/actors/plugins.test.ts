@@ -4,11 +4,13 @@
  * (itself a real process serving the built-in checkpoint over HTTP).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { publishJs } from '../../../src/bus/publish.ts';
 import { setupRun, type RunBus } from '../../../src/bus/setup.ts';
+import { publishWeights } from '../../../src/bus/weights.ts';
 import type { RolloutRequest } from '../../../src/protocol/messages.ts';
 import { runConfig } from '../../../src/run/config.ts';
 import { rolloutRequest } from '../../../src/run/requests.ts';
@@ -77,21 +79,23 @@ async function sendAndCheck(nc: NatsConnection, bus: RunBus, actor: ActorProcess
 describe('engine plug-ins in a run', () => {
   const nats = useNatsServer();
   const actors = useActors();
-  let serve: { child: ChildProcess; url: string } | undefined;
-  afterAll(() => serve?.child.exitCode === null && serve.child.kill('SIGKILL'));
-  /** One `saturn serve` of the bundled checkpoint for the suite, on a free port. */
-  async function startServe(): Promise<string> {
-    if (serve) return serve.url;
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--model', 'policy'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const serves: ChildProcess[] = [];
+  afterAll(() => serves.forEach((child) => child.exitCode === null && child.kill('SIGKILL')));
+  /** A `saturn serve` process on a free port, once it listens. */
+  async function spawnServe(args: string[] = []): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--model', 'policy', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    serves.push(child);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
     await until(async () => /listening on http:\/\/\S+/.test(out), 120_000, 'saturn serve listening').catch((e) => {
       throw new Error(`${e.message}\n${out}`);
     });
-    serve = { child, url: out.match(/listening on (http:\/\/\S+)/)![1]! };
-    return serve.url;
+    return { child, url: out.match(/listening on (http:\/\/\S+)/)![1]!, output: () => out };
   }
+  let shared: Promise<{ url: string }> | undefined;
+  /** One `saturn serve` of the bundled checkpoint for the suite. */
+  const startServe = async () => (await (shared ??= spawnServe())).url;
 
   it('plugins - an engine loaded by path (examples/engines/recompute-engine.ts) serves a run', async () => {
     const run = nats.runId();
@@ -164,4 +168,21 @@ describe('engine plug-ins in a run', () => {
     rollout.child.kill('SIGTERM');
     expect(await rollout.exited).toBe(0);
   }, 420_000);
+
+  it('plugins - saturn serve --run follows the run\'s published weights', async () => {
+    const run = nats.runId();
+    const nc = await nats.connect();
+    const bus = await setupRun(nc, run, { ackWaitMs: 3_000 });
+    const serve = await spawnServe(['--run', run, '--nats', nats.url]);
+    const version = async () => ((await (await fetch(`${serve.url}/v1/models`)).json()) as { data: { saturn_policy_version: number }[] }).data[0]!.saturn_policy_version;
+    expect(await version()).toBe(0);
+    await publishWeights({ nc, names: bus.names, store: bus.weights, state: bus.state }, 3, 3, await readFile(SMALL_RUN.checkpoint));
+    await until(async () => (await version()) === 3, 30_000, 'weights v3 served').catch((e) => {
+      throw new Error(`${e.message}\n${serve.output().slice(-2000)}`);
+    });
+    const answer = (await (await fetch(`${serve.url}/v1/completions`, { method: 'POST', body: JSON.stringify({ prompt: '12+34+56=', max_tokens: 40, seed: 1 }) })).json()) as { saturn_policy_version: number; choices: { text: string }[] };
+    expect(answer.saturn_policy_version).toBe(3);
+    expect(answer.choices[0]!.text).toMatch(/^[0-9+=;#!]+$/);
+    serve.child.kill('SIGTERM');
+  }, 180_000);
 });
