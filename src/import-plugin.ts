@@ -13,18 +13,19 @@ export function isPathSpec(spec: string): boolean {
  * `file:` URL, or a package resolved from the working directory (the user's project, not
  * saturn's own node_modules). A module that cannot be loaded is one error naming `field`.
  */
-export async function importPlugin(spec: string, field: string, notWhat: string): Promise<Record<string, unknown>> {
+export async function importPlugin(spec: string, field: string, kind: string, builtIn: string[]): Promise<Record<string, unknown>> {
+  const notWhat = `unknown ${kind} "${spec}": not a built-in one (${builtIn.join(', ')}) nor`;
   let url: string;
   try {
     url = spec.startsWith('file:') ? spec : isPathSpec(spec) ? pathToFileURL(resolve(spec)).href : pathToFileURL(createRequire(join(process.cwd(), 'package.json')).resolve(spec)).href;
   } catch (cause) {
-    throw new SaturnError(`${field}: "${spec}" is ${notWhat} a package that can be found from ${process.cwd()} (${(cause as Error).message.split('\n')[0]})`, { cause });
+    throw new SaturnError(`${field}: ${notWhat} a package that can be found from ${process.cwd()} (${(cause as Error).message.split('\n')[0]})`, { cause });
   }
   try {
     return (await import(url)) as Record<string, unknown>;
   } catch (cause) {
     const e = cause as NodeJS.ErrnoException;
     const missing = e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(url.replace('file://', ''));
-    throw new SaturnError(`${field}: "${spec}" ${missing ? `is ${notWhat} a file that exists` : `cannot be loaded: ${e.message.split('\n')[0]}`}`, { cause });
+    throw new SaturnError(`${field}: ${missing ? `${notWhat} a file that exists` : `${kind} "${spec}" cannot be loaded: ${e.message.split('\n')[0]}`}`, { cause });
   }
 }

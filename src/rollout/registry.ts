@@ -35,7 +35,7 @@ export async function loadEngine(spec: string, field = '--engine'): Promise<Engi
   const known = engines.get(spec);
   if (known) return known;
   const builtIn = [...new Set([...Object.keys(BUILT_IN_ENGINE_OPTIONS), ...knownEngines()])];
-  const module = await importPlugin(spec, field, `not a built-in engine (${builtIn.join(', ')}) nor`);
+  const module = await importPlugin(spec, field, 'rollout engine', builtIn);
   const plugin = (module.default ?? module.engine) as Partial<EnginePlugin> | undefined;
   if (!plugin || typeof plugin !== 'object' || typeof plugin.create !== 'function' || typeof plugin.name !== 'string' || plugin.name === '') {
     throw new SaturnError(`${field}: ${spec} exports no engine plug-in (expected \`export default defineEngine({ name, create })\` from saturn/engine)`);

@@ -59,7 +59,7 @@ export function taskOf(spec: TaskSpec, field = 'task'): Task {
 export async function loadTaskPlugin(spec: unknown, field = 'task'): Promise<void> {
   const name = typeof spec === 'string' ? spec : spec && typeof spec === 'object' ? (spec as { name?: unknown }).name : undefined;
   if (typeof name !== 'string' || name === '' || knownTasks().includes(name)) return; // the config check names what is off
-  const module = await importPlugin(name, `${field}${typeof spec === 'string' ? '' : '.name'}`, `not a built-in task (${knownTasks().join(', ')}) nor`);
+  const module = await importPlugin(name, `${field}.name`, 'task', knownTasks());
   const factory = module.default ?? module.task;
   if (typeof factory !== 'function') throw new SaturnError(`${field}.name: ${name} exports no task factory (expected \`export default (options) => task\`)`);
   if (!knownTasks().includes(name)) registerTask(name, factory as (o?: unknown) => Task);

@@ -13,6 +13,7 @@ export const CONTRADICTIONS: Array<[what: string, overrides: DeepPartial<RunConf
   ['negative evaluation.questions', { evaluation: { questions: -5 } }, 'evaluation.questions'],
   ['learner temperature ≠ sampling temperature', { sampling: { temperature: 0.7 }, learner: { grpo: { temperature: 1 } } }, 'learner.grpo.temperature'],
   ['an infinite temperature (1e999 in JSON)', { sampling: { temperature: Infinity } }, 'sampling.temperature'],
+  ['the openai engine without a server URL', { rollout: { engine: 'openai' }, engines: { openai: {} } }, 'engines.openai.baseUrl'],
   ['a heartbeat past the timer range', { heartbeatSeconds: 3_000_000 }, 'heartbeatSeconds'],
   ['an ack wait past the timer range', { rollout: { ackWaitSeconds: 1e7 } }, 'rollout.ackWaitSeconds'],
   ['an unknown task', { task: 'chess' }, 'task.name'],

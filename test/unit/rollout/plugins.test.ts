@@ -29,8 +29,8 @@ describe('plug-ins by name, path or package', () => {
   });
 
   it('plugins - an engine that cannot be found or exports none is one error naming the flag', async () => {
-    await expect(loadEngine('./no/such-engine.ts')).rejects.toThrow(/^--engine: "\.\/no\/such-engine\.ts" is not a built-in engine \(tfjs, openai.*\) nor a file that exists/);
-    await expect(loadEngine('no-such-saturn-engine-package', 'rollout.engine')).rejects.toThrow(/^rollout\.engine: "no-such-saturn-engine-package" is not a built-in engine .* nor a package that can be found/);
+    await expect(loadEngine('./no/such-engine.ts')).rejects.toThrow(/^--engine: unknown rollout engine "\.\/no\/such-engine\.ts": not a built-in one \(tfjs, openai.*\) nor a file that exists/);
+    await expect(loadEngine('no-such-saturn-engine-package', 'rollout.engine')).rejects.toThrow(/^rollout\.engine: unknown rollout engine "no-such-saturn-engine-package": not a built-in one .* nor a package that can be found/);
     await expect(loadEngine('./examples/tasks/long-sums.ts')).rejects.toThrow(/exports no engine plug-in/);
   });
 
@@ -50,7 +50,7 @@ describe('plug-ins by name, path or package', () => {
     expect(task.splits).toContain('long');
     expect(task.generate('long', 1, 3)[0]!.prompt.split('+')).toHaveLength(6);
     await expect(loadRunConfig(configFile({ task: { ...spec, options: { operands: 12 } } }))).rejects.toThrow(/^task\.options\.operands: expected an integer in \[2, 9\], got 12$/);
-    await expect(loadRunConfig(configFile({ task: { name: './examples/tasks/none.ts' } }))).rejects.toThrow(/^task\.name: "\.\/examples\/tasks\/none\.ts" is not a built-in task .* nor a file that exists/);
+    await expect(loadRunConfig(configFile({ task: { name: './examples/tasks/none.ts' } }))).rejects.toThrow(/^task\.name: unknown task "\.\/examples\/tasks\/none\.ts": not a built-in one \(arithmetic, jsonl.*\) nor a file that exists/);
   });
 
   it('plugins - server tokens map back to task ids through their text; the log-prob total is kept', () => {
