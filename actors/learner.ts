@@ -144,7 +144,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   const harvest = new HarvestBuffer(4 * lc.harvestPerStep);
   if (lc.harvestPerStep > 0) {
     for (const kind of ['probe', 'sweep'] as const) {
-      const c = await bus.js.consumers.get(bus.names.streams.results, bus.names.consumers.results(kind, 'learner'));
+      const c = await durably(ctx, 'harvest consumer', () => bus.js.consumers.get(bus.names.streams.results, bus.names.consumers.results(kind, 'learner')));
       // Acked on arrival: a harvested group is a bonus, not a request anyone waits for, so a
       // learner that dies before training on it loses nothing the ledger counts.
       consume$(c, { maxMessages: 256 })
@@ -159,7 +159,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
     }
   }
 
-  const consumer = await bus.js.consumers.get(bus.names.streams.results, bus.names.consumers.results('train', 'learner'));
+  const consumer = await durably(ctx, 'results consumer', () => bus.js.consumers.get(bus.names.streams.results, bus.names.consumers.results('train', 'learner')));
   consume$(consumer, { maxMessages: 256 })
     .pipe(
       takeUntil(ctx.stopping$),

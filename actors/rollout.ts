@@ -56,7 +56,7 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
     )
     .subscribe({ error: (e) => ctx.log.error({ err: e }, 'weights subscription failed') });
 
-  const consumers = await Promise.all(ROLLOUT_KINDS.map((kind) => bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout(kind))));
+  const consumers = await Promise.all(ROLLOUT_KINDS.map((kind) => durably(ctx, 'requests consumer', () => bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout(kind)))));
   // Every request taken is kept alive with in-progress acks until it is acked or given back: a
   // request waiting behind a slow batch, or for weights, would otherwise be redelivered (and use
   // up its deliveries: under load, probes were dead-lettered after max_deliver).

@@ -33,10 +33,12 @@ export function readPool(ctx: ActorContext): Promise<PoolEntry[]> {
 export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>> {
   const { bus, config, task } = ctx;
   const settings: SelectorSettings = { ...config.selector, questionSeed: hashString(ctx.run), learnerMinPool: config.learner.minPool, mode: selectorMode(config.learner.source) };
-  const cursor = await readCounter(bus.state, bus.names.stateKeys.selectorCursor, deadLetterSink(ctx));
+  // Start-up reads ride out a broker that does not answer yet (a fresh R3 bucket on a loaded
+  // cluster timed out its first get, and the selector exited: the run waited for a pool for ever).
+  const cursor = await durably(ctx, 'cursor read', () => readCounter(bus.state, bus.names.stateKeys.selectorCursor, deadLetterSink(ctx)));
   // The lag over as many training groups as the learner's window holds prefix groups.
   const lagGroups = config.learner.lagSteps * prefixSlotsPerStep(config.learner);
-  const state: SelectorState = initialSelectorState(await readPool(ctx), cursor ?? 0, lagGroups);
+  const state: SelectorState = initialSelectorState(await durably(ctx, 'pool read', () => readPool(ctx)), cursor ?? 0, lagGroups);
   const seen = new SeenSet(65_536);
   let policyVersion = 0;
   const refreshVersion = async () => {
@@ -161,7 +163,7 @@ export async function runSelectorActor(ctx: ActorContext): Promise<Promise<void>
     });
 
   const kinds = ['probe', 'sweep', 'train'] as const;
-  const consumers = await Promise.all(kinds.map((k) => bus.js.consumers.get(bus.names.streams.results, bus.names.consumers.results(k, 'selector'))));
+  const consumers = await Promise.all(kinds.map((k) => durably(ctx, 'results consumer', () => bus.js.consumers.get(bus.names.streams.results, bus.names.consumers.results(k, 'selector')))));
   const sink = { js: bus.js, run: ctx.run, actor: ctx.actorId, counter: ctx.deadLetters };
   const ready = { pool: state.pool.size, cursor: state.nextQuestion };
   const done = lastValueFrom(
