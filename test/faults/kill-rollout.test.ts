@@ -23,7 +23,8 @@ describe('faults', () => {
     await until(async () => {
       const e = await bus.state.get('heartbeat.victim');
       const beat = e ? decode(e.value, 'heartbeat') : undefined;
-      return !!beat?.ok && beat.value.inFlight > 0 && beat.value.handled > 0;
+      // A fresh beat only: on a loaded machine an old one said "busy" after the batch was acked.
+      return !!beat?.ok && beat.value.inFlight > 0 && beat.value.handled > 0 && Date.now() - beat.value.ts < 400;
     }, 120_000, 'victim busy');
     victim.child.kill('SIGKILL');
     expect(await learner.exited, learner.output().slice(-3000)).toBe(0);
