@@ -44,9 +44,18 @@ type Flags = ReturnType<typeof parseFlags<typeof SPEC>>['flags'];
 async function storedConfig(nc: NatsConnection, run: string): Promise<RunConfig> {
   const names = runNames(run);
   const { Kvm } = await import('@nats-io/kv');
+  const { JetStreamApiError } = await import('@nats-io/jetstream');
+  const { retrying } = await import('../../src/bus/retry.ts');
+  // A read that times out (a loaded or electing cluster) is tried again for a minute; a bucket
+  // the server says is not there is an answer, not a hiccup.
+  const read = () =>
+    new Kvm(nc)
+      .open(names.buckets.state)
+      .then((kv) => kv.get(names.stateKeys.config))
+      .catch((e: unknown) => Promise.reject(e instanceof JetStreamApiError ? Object.assign(e, { retryable: false }) : e));
   let entry;
   try {
-    entry = await (await new Kvm(nc).open(names.buckets.state)).get(names.stateKeys.config);
+    entry = await retrying(read, { totalMs: 60_000, attemptMs: 10_000 });
   } catch (cause) {
     throw new SaturnError(`run ${run}: its state bucket ${names.buckets.state} cannot be read (${(cause as Error).message}); is the run started, and is --run right?`, { cause });
   }

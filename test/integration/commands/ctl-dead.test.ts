@@ -88,4 +88,12 @@ describe('operator commands', () => {
       await server.dispose();
     }
   });
+
+  it('actor - with --run and no --config, a run that does not exist is one line at once (its config is read from the run)', async () => {
+    const p = actors.start('selector', ['--nats', nats.url, '--run', 'no-such-run']);
+    expect(await p.exited).toBe(2);
+    expect(p.output().trim().split('\n').filter((l) => l.startsWith('saturn actor:'))).toEqual([
+      'saturn actor: run no-such-run: its state bucket saturn_no-such-run_state cannot be read (stream not found); is the run started, and is --run right?',
+    ]);
+  });
 });
