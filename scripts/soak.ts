@@ -13,6 +13,7 @@ import { JSON_FLAG } from '../src/cli/common-flags.ts';
 import { parseFlags } from '../src/cli/flags.ts';
 import { decode } from '../src/protocol/codec.ts';
 import { runNames } from '../src/protocol/subjects.ts';
+import { liveBroker, runPaths } from '../src/run/run-dir.ts';
 
 const BIN = fileURLToPath(new URL('../bin/saturn.mjs', import.meta.url));
 const SPEC = {
@@ -68,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
     void exited.then((code) => fail(new Error(`saturn up exited (${code}) before the run started:\n${stderr.slice(-2_000)}`)));
   });
 
-  const nc = await connectBus({ servers: url, name: `soak-${run}` });
+  // up's broker wants the run's token (auth is on by default); up keeps it, user-only, in live.json.
+  const token = liveBroker(runPaths(dir, run))?.token;
+  const nc = await connectBus({ servers: url, name: `soak-${run}`, ...(token ? { token } : {}) });
   const latest = new Map<string, Record<string, number>>();
   const subscription = subscribe$(nc, runNames(run).subjects.allMetrics).subscribe((m) => {
     const r = decode(m.data, 'metrics.record');
