@@ -52,8 +52,9 @@ export interface RunConfig {
     /**
      * New questions probed per learner step (policy version) after the first probeQuestions; 0
      * probes as fast as the pool wants. Supply is needed per step: unpaced, a slow learner left
-     * the selector probing the whole time it trained. Pacing is lifted while the pool holds fewer
-     * in-band entries than `learner.minPool` (the learner waits then, so its version cannot grow).
+     * the selector probing the whole time it trained. Pacing is lifted where the learner cannot
+     * step (its version cannot grow): before step 1 while the pool holds fewer than `learner.minPool`
+     * in-band entries, and whenever the pool is empty.
      */
     probesPerStep: number;
     /** Saturated at ≥ minCorrect of probeSamples with at least one failure (the paper's 31/32). */

@@ -19,16 +19,20 @@ import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } fr
  *
  * New questions are paced by the learner (`probesPerStep` per policy version after the first
  * `probeQuestions`): supply is wanted per step, not per second, and unpaced a slow learner let the
- * selector probe three times the questions of a run whose steps came faster. Pacing holds only
- * while the pool has the in-band entries the learner waits for (`learnerMinPool`): below that the
- * learner takes no step, so its version cannot grow and paced probing deadlocked a run before step 1.
+ * selector probe three times the questions of a run whose steps came faster. Pacing is lifted
+ * only where the learner cannot take a step (so its version cannot grow): before step 1 while the
+ * pool lacks `learnerMinPool` in-band entries (paced probing deadlocked a run there), and when
+ * the pool is empty.
  */
 export function topUp(s: SelectorState, c: SelectorSettings, task: Task, policyVersion = 0): SelectorOutput[] {
   if (c.mode === 'off') return [];
   if (c.mode === 'probe') return topUpSaturated(s, c, task);
   const inProgress = s.sweeps.size + s.probing.size;
   const usable = countInBand(s.pool.values(), c.band, s.lag.value);
-  const learnerWaits = usable < c.learnerMinPool;
+  // The learner cannot advance (so the allowance cannot grow) before step 1 without minPool
+  // in-band entries, and later with an empty pool: only then is pacing lifted. Lifted whenever
+  // usable < minPool, a paced run (6 a step) still probed 700 questions in 30 steps.
+  const learnerWaits = policyVersion === 0 ? usable < c.learnerMinPool : s.pool.size === 0;
   const allowance = c.probesPerStep > 0 && !learnerWaits ? c.probeQuestions + c.probesPerStep * policyVersion - s.probesStarted : Infinity;
   const wanted = Math.min(c.probeQuestions - s.probing.size, c.poolTarget - usable - inProgress, allowance);
   if (wanted <= 0) return [];

@@ -1,3 +1,4 @@
+import * as make from '../../helpers/messages.ts';
 import { describe, expect, it } from 'vitest';
 import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseSweepGroup, sweepTarget, topUp } from '../../../src/selector/step.ts';
 import { initialSelectorState, type SelectorOutput, type SelectorSettings } from '../../../src/selector/state.ts';
@@ -124,6 +125,7 @@ describe('selector pacing', () => {
     const paced = { ...settings, probeQuestions: 4, poolTarget: 100, probesPerStep: 2 };
     const s = initialSelectorState();
     expect(requests(topUp(s, paced, task, 0))).toHaveLength(4);
+    s.pool.set('held', make.poolEntry({ questionId: 'held', pHat: 0.95 })); // one entry (out of band): the learner can step
     s.probing.clear(); // answered, nothing saturated
     expect(requests(topUp(s, paced, task, 0))).toHaveLength(0);
     expect(requests(topUp(s, paced, task, 1))).toHaveLength(2);
@@ -137,6 +139,8 @@ describe('selector pacing', () => {
     expect(requests(topUp(s, paced, task, 0))).toHaveLength(4);
     s.probing.clear(); // answered, nothing saturated: the learner still waits at version 0
     expect(requests(topUp(s, paced, task, 0))).toHaveLength(4);
+    s.probing.clear(); // after step 1 an empty pool still lifts it; any entry restores pacing
+    expect(requests(topUp(s, paced, task, 1))).toHaveLength(4);
   });
 
   it('selector - probe mode keeps the questions found saturated, with no prefix, until poolTarget; no sweeps, no refresh', () => {
