@@ -132,9 +132,9 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
     if (!answerable.length) return;
     taken.touch(); // generation is synchronous: the in-progress timer stays silent until it ends
     const started = performance.now();
-    const generated = await engine.generate(answerable.map(({ value: r }) => jobOf(ctx, r)));
+    const generated = await engine.generate(answerable.map((a) => a.job));
     const durationMs = performance.now() - started;
-    for (const [i, { msg, value: r }] of answerable.entries()) {
+    for (const [i, { msg, value: r }] of answerable.map((a) => a.request).entries()) {
       const samples = generated[i]!.map((g) => ({ tokens: g.tokens, logProbs: g.logProbs, reward: scoreContinuation(ctx.task, r, g.tokens), stopped: g.stopped }));
       const result: RolloutResult = {
         ...envelope('rollout.result', r.id),
@@ -151,14 +151,12 @@ async function serveBatch(ctx: ActorContext, engine: RolloutEngine, sync: (v: nu
       // Publish, then ack: a crash in between redelivers the request, and the result's id dedups the rerun.
       const problem = await durably(ctx, 'result', () => publishJs(ctx.bus.js, ctx.bus.names.subjects.rolloutResult(r.kind), result)).then(
         () => undefined,
-        (e: unknown) => (isInvalid(e) ? (e as Error).message : Promise.reject(e)),
+        (e: unknown) => (e instanceof ValidationError ? e.message : Promise.reject(e)),
       );
       if (problem) {
         // The engine answered with something no receiver may accept (a NaN log-prob): the request
         // goes to the dead letters with the reason, rather than round the queue for ever.
-        await quarantine(ctx, msg.subject, msg.data, `the engine's answer is not a valid rollout.result: ${problem}`);
-        msg.term();
-        count(ctx, 'invalidAnswers');
+        await deadLetterRequest(ctx, msg, `the engine's answer is not a valid rollout.result: ${problem}`, 'invalidAnswers');
         continue;
       }
       msg.ack();
@@ -182,22 +180,21 @@ function jobOf(ctx: ActorContext, r: RolloutRequest): GenerationJob {
   return { prompt: r.prompt, n: r.n, temperature: r.sampling.temperature, topP: r.sampling.topP, maxTokens: r.sampling.maxTokens, seed: r.sampling.seed, stopToken: ctx.task.tokenizer.eos };
 }
 
-/** The requests the engine can continue; the others are dead-lettered with its reason. */
-async function dropRefused(ctx: ActorContext, engine: RolloutEngine, requests: Request[]): Promise<Request[]> {
-  const answerable: Request[] = [];
-  for (const req of requests) {
-    const why = engine.refuse?.(jobOf(ctx, req.value));
-    if (!why) {
-      answerable.push(req);
-      continue;
-    }
-    await quarantine(ctx, req.msg.subject, req.msg.data, `rollout.request ${req.value.id}: engine ${engine.name} cannot answer it: ${why}`);
-    req.msg.term();
-    count(ctx, 'refused');
+/** The requests the engine can continue, with their jobs; the others are dead-lettered with its reason. */
+async function dropRefused(ctx: ActorContext, engine: RolloutEngine, requests: Request[]): Promise<Array<{ request: Request; job: GenerationJob }>> {
+  const answerable: Array<{ request: Request; job: GenerationJob }> = [];
+  for (const request of requests) {
+    const job = jobOf(ctx, request.value);
+    const why = engine.refuse?.(job);
+    if (why) await deadLetterRequest(ctx, request.msg, `rollout.request ${request.value.id}: engine ${engine.name} cannot answer it: ${why}`, 'refused');
+    else answerable.push({ request, job });
   }
   return answerable;
 }
 
-function isInvalid(e: unknown): boolean {
-  return e instanceof ValidationError;
+/** A request that must never be answered nor come back: dead-lettered with `reason`, terminated, counted. */
+async function deadLetterRequest(ctx: ActorContext, msg: JsMsg, reason: string, counter: string): Promise<void> {
+  await quarantine(ctx, msg.subject, msg.data, reason);
+  msg.term();
+  count(ctx, counter);
 }

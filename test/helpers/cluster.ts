@@ -86,13 +86,18 @@ export async function caughtUp(jsm: JetStreamManager, streams: readonly string[]
 /** The streams (and consumers) some replica of which is not current yet, for a failure message. */
 export async function laggingReplicas(jsm: JetStreamManager, streams: readonly string[]): Promise<string[]> {
   const out: string[] = [];
-  const behind = (c: ClusterInfo | undefined) => (c?.replicas ?? []).filter((r) => !r.current || r.offline).map((r) => `${r.name}${r.offline ? ' offline' : ''} lag ${r.lag ?? '?'} active ${Math.round((r.active ?? 0) / 1e6)} ms ago`);
+  // What lags in one raft group, as text; '' when every replica is current.
+  const behind = (c: ClusterInfo | undefined) =>
+    (c?.replicas ?? [])
+      .filter((r) => !r.current || r.offline)
+      .map((r) => `${r.name}${r.offline ? ' offline' : ''} lag ${r.lag ?? '?'} active ${Math.round((r.active ?? 0) / 1e6)} ms ago`)
+      .join(', ');
   for (const stream of streams) {
     const info = await jsm.streams.info(stream).catch(() => undefined);
-    if (!info?.cluster?.leader) out.push(`${stream}: no leader`);
-    else if (behind(info.cluster).length) out.push(`${stream}: ${behind(info.cluster).join(', ')}`);
+    const lag = info?.cluster?.leader ? behind(info.cluster) : 'no leader';
+    if (lag) out.push(`${stream}: ${lag}`);
     for (const c of await consumersOf(jsm, stream)) {
-      const what = behind(c.cluster).length ? behind(c.cluster).join(', ') : c.config.durable_name && !c.cluster?.replicas?.length ? 'no replicas' : '';
+      const what = behind(c.cluster) || (c.config.durable_name && !c.cluster?.replicas?.length ? 'no replicas' : '');
       if (what) out.push(`${stream}/${c.name}: ${what}`);
     }
   }
