@@ -102,7 +102,7 @@ export class Policy {
   logits(tokens: tf.Tensor2D): tf.Tensor2D {
     const [batch, length] = tokens.shape;
     check(length <= this.config.contextLength, 'sequence length', `at most contextLength (${this.config.contextLength})`, length);
-    const causal = causalMask(length);
+    const causal = causalMask(length, this.config.contextLength);
     let x = this.embed(tf.reshape(tokens, [batch * length]) as tf.Tensor1D, null, length);
     for (let l = 0; l < this.config.nLayers; l++) x = this.block(l, x, batch, length, causal).x;
     return this.head(x);
@@ -141,18 +141,22 @@ export function oneHotFloat(ids: tf.Tensor1D, depth: number): tf.Tensor2D {
   return tf.cast(tf.oneHot(ids, depth), 'float32') as tf.Tensor2D;
 }
 
-const causalMasks = new Map<number, tf.Tensor2D>();
+const fullMasks = new Map<number, tf.Tensor2D>();
 
-/** [T, T] additive mask hiding future positions; cached per length because every step needs one. */
-export function causalMask(length: number): tf.Tensor2D {
-  let mask = causalMasks.get(length);
-  if (!mask || mask.isDisposed) {
-    const values = new Float32Array(length * length);
-    for (let i = 0; i < length; i++) for (let j = i + 1; j < length; j++) values[i * length + j] = MASKED;
-    mask = tf.keep(tf.tensor2d(values, [length, length]));
-    causalMasks.set(length, mask);
+/**
+ * [T, T] additive mask hiding future positions: a slice (freed by the caller's tidy) of one mask
+ * per context length, kept for the process's life. Keeping one per sequence length instead added
+ * a tensor each time a longer batch first came by, so a days-long learner's tensor count crept up.
+ */
+export function causalMask(length: number, contextLength: number): tf.Tensor2D {
+  let full = fullMasks.get(contextLength);
+  if (!full || full.isDisposed) {
+    const values = new Float32Array(contextLength * contextLength);
+    for (let i = 0; i < contextLength; i++) for (let j = i + 1; j < contextLength; j++) values[i * contextLength + j] = MASKED;
+    full = tf.keep(tf.tensor2d(values, [contextLength, contextLength]));
+    fullMasks.set(contextLength, full);
   }
-  return mask;
+  return length === contextLength ? full : tf.slice(full, [0, 0], [length, length]);
 }
 
 export { MASKED };

@@ -19,16 +19,16 @@ describe('grpo update', () => {
     const policy = tinyPolicy();
     const reference = tinyPolicy(4);
     const optimizer = grpoOptimizer(policy, config);
-    const rollouts = randomRollouts(1, 6, 8);
     const withKl = grpoConfig({ ...config, klCoef: 0.1 });
-    // The same shuffle seed every call, so the same padded shapes (and cached causal masks) recur.
-    const run = () => {
-      grpoUpdate(policy, optimizer, rollouts, config, { rng: mulberry32(5) });
-      grpoUpdate(policy, optimizer, rollouts, withKl, { rng: mulberry32(5), reference });
+    // Other rollouts every call, so the padded lengths change (a mask cached per length once grew
+    // the count each time a longer batch first came by).
+    const run = (seed: number) => {
+      grpoUpdate(policy, optimizer, randomRollouts(seed, 1 + (seed % 3), 8), config, { rng: mulberry32(seed) });
+      grpoUpdate(policy, optimizer, randomRollouts(seed + 100, 3 + (seed % 4), 8), withKl, { rng: mulberry32(seed), reference });
     };
-    run();
+    run(1);
     const after = tf.memory().numTensors;
-    for (let i = 0; i < 4; i++) run();
+    for (let i = 2; i < 8; i++) run(i);
     expect(tf.memory().numTensors).toBe(after);
     optimizer.dispose();
     policy.dispose();
