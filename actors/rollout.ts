@@ -1,7 +1,8 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { bufferTime, concatMap, defaultIfEmpty, filter, finalize, from, lastValueFrom, merge, takeUntil, tap } from 'rxjs';
+import { concatMap, defaultIfEmpty, defer, EMPTY, filter, finalize, from, lastValueFrom, of, repeat, take, takeUntil, tap, toArray } from 'rxjs';
 import { decodeOrDeadLetter, type Decoded } from '../src/bus/decode-or-dead-letter.ts';
-import { consume$, subscribe$ } from '../src/bus/observable.ts';
+import { subscribe$ } from '../src/bus/observable.ts';
+import { OnDemand } from '../src/bus/on-demand.ts';
 import { publishJs } from '../src/bus/publish.ts';
 import { withTimeout } from '../src/bus/retry.ts';
 import { announcementProblem, fetchWeights, latestWeights, type WeightsPlace } from '../src/bus/weights.ts';
@@ -61,17 +62,28 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
   // request waiting behind a slow batch, or for weights, would otherwise be redelivered (and use
   // up its deliveries: under load, probes were dead-lettered after max_deliver).
   const taken = new InProgress<JsMsg>((config.rollout.ackWaitSeconds * 1000) / 3);
+  // Taken on demand, a batch at a time: an actor never holds more than the batch it is sampling
+  // plus one pull window per kind, so a second actor on the same queue gets its share.
+  const demand = await OnDemand.open(consumers, { maxMessages: config.rollout.concurrency, expiresMs: 5_000 });
+  ctx.stopping$.pipe(take(1)).subscribe(() => demand.stop());
   // Requests of another run, of the wrong kind for their subject, or invalid are dead-lettered here.
-  const pipeline = merge(...consumers.map((c) => consume$(c, { maxMessages: config.rollout.concurrency, expiresMs: 5_000 }))).pipe(
-    takeUntil(ctx.stopping$),
+  const oneBatch$ = defer(() => from(demand.take(config.rollout.concurrency, 5))).pipe(
+    concatMap((msgs) => from(msgs)),
     decodeOrDeadLetter('rollout.request', deadLetterSink(ctx)),
     tap(({ msg }) => taken.hold(msg)),
-    // Requests that arrive together are sampled as one batch: wide batches keep the matmuls efficient.
-    bufferTime(5, null, config.rollout.concurrency),
+    toArray(),
     filter((batch) => batch.length > 0),
     concatMap((batch) => from(serveBatch(ctx, engine, sync, batch, taken).finally(() => batch.forEach(({ msg }) => taken.release(msg))))),
+  );
+  // The next batch is taken only once this one is served (requests that arrive together are still
+  // sampled as one batch: wide batches keep the matmuls efficient).
+  const pipeline = oneBatch$.pipe(
+    repeat({ delay: () => (demand.done ? EMPTY : of(0)) }),
     defaultIfEmpty(undefined),
-    finalize(() => taken.stop()),
+    finalize(() => {
+      demand.stop();
+      taken.stop();
+    }),
   );
   const done = lastValueFrom(pipeline);
   announceReady(ctx, { engine: engine.name, policyVersion: engine.policyVersion });

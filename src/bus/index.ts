@@ -25,6 +25,7 @@ export {
   type SetupOptions,
 } from './setup.ts';
 export { consume$, kvWatch$, subscribe$, type Consume$Options } from './observable.ts';
+export { OnDemand, type OnDemandOptions } from './on-demand.ts';
 export { metrics$, type Metrics$Options } from './metrics.ts';
 export { publishCore, publishJs, type PublishJsOptions } from './publish.ts';
 export { DEAD_LETTER_COPY_BYTES, DeadLetterCounter, deadLetter, deadLetterId, deadLetterSecret, type DeadLetterInput } from './dead-letter.ts';
