@@ -23,10 +23,13 @@ import { rolloutRequest } from '../src/run/requests.ts';
 import { resolveTask } from '../src/tasks/index.ts';
 
 const BIN = fileURLToPath(new URL('../bin/saturn.mjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SAMPLER_PROCESS = fileURLToPath(new URL('./bench-sampler-process.ts', import.meta.url));
 const SPEC = {
   checkpoint: CHECKPOINT_FLAG,
   'round-trips': { type: 'integer', description: 'round trips per bus measurement', default: 3000, min: 10 },
-  'rollout-requests': { type: 'integer', description: 'requests per rollout measurement', default: 48, min: 2 },
+  // 192 × 16 samples: ~10 s for one actor; with 48 the last batch's imbalance was a tenth of the run.
+  'rollout-requests': { type: 'integer', description: 'requests per rollout measurement', default: 192, min: 2 },
   rounds: { type: 'integer', description: 'rounds of 1 then 2 actors (best of each is reported)', default: 2, min: 1 },
   json: JSON_FLAG,
 } as const;
@@ -160,6 +163,25 @@ async function rolloutTokensPerSec(url: string, bus: RunBus, run: string, actors
   }
 }
 
+/**
+ * Tokens/s of `processes` processes doing the rollout actor's sampling with no bus at all, all
+ * started together: the machine's own ceiling for what a second actor can add (two processes on
+ * this 2-core machine share its memory bandwidth and caches, and make ~1.6–1.8× one).
+ */
+async function computeTokensPerSec(checkpoint: string, processes: number): Promise<number> {
+  const startAt = Date.now() + 8_000; // after every process has loaded and warmed up
+  const outputs = await Promise.all(
+    Array.from({ length: processes }, () => {
+      const p = spawn(process.execPath, ['--import', 'tsx/esm', SAMPLER_PROCESS, checkpoint, String(startAt), '40'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      return new Promise<{ tokens: number; seconds: number }>((resolve, reject) => p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`sampler process exited with ${code}`)))));
+    }),
+  );
+  // Aggregate rate over the span the slowest process needed: the same way the bus figure is timed.
+  return outputs.reduce((a, o) => a + o.tokens, 0) / Math.max(...outputs.map((o) => o.seconds));
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { flags } = parseFlags('bench bus', argv, SPEC);
   const started = performance.now();
@@ -190,10 +212,14 @@ export async function run(argv: string[]): Promise<number> {
     let one = 0;
     let two = 0;
     let shares: number[] = [];
+    let computeOne = 0;
+    let computeTwo = 0;
     for (let round = 0; round < flags.rounds; round++) {
       one = Math.max(one, (await measureTokens(1, round)).tokensPerSec);
       const pair = await measureTokens(2, round);
       if (pair.tokensPerSec > two) [two, shares] = [pair.tokensPerSec, pair.shares];
+      computeOne = Math.max(computeOne, await computeTokensPerSec(flags.checkpoint, 1));
+      computeTwo = Math.max(computeTwo, await computeTokensPerSec(flags.checkpoint, 2));
     }
     const report = {
       saturnRoundTripsPerSec: Math.round(median(saturn)),
@@ -203,6 +229,10 @@ export async function run(argv: string[]): Promise<number> {
       rolloutTokensPerSec: { '1': Math.round(one), '2': Math.round(two) },
       twoOverOne: +(two / one).toFixed(2),
       twoActorShares: shares,
+      // The same sampling in 1 and 2 plain processes, no bus: what two processes can make here.
+      computeTokensPerSec: { '1': Math.round(computeOne), '2': Math.round(computeTwo) },
+      computeTwoOverOne: +(computeTwo / computeOne).toFixed(2),
+      twoOverOneOfCeiling: +(two / one / (computeTwo / computeOne)).toFixed(2),
       rounds: flags.rounds,
       seconds: +((performance.now() - started) / 1000).toFixed(1),
     };
