@@ -9,7 +9,7 @@ import { announcementProblem, fetchWeights, latestWeights, type WeightsPlace } f
 import { InProgress } from '../src/bus/working.ts';
 import { envelope } from '../src/protocol/envelope.ts';
 import type { RolloutRequest, RolloutResult } from '../src/protocol/messages.ts';
-import { ROLLOUT_KINDS } from '../src/protocol/subjects.ts';
+import type { RolloutKind } from '../src/protocol/subjects.ts';
 import { checkEngineOptions, loadEngine, type GenerationJob, type RolloutEngine } from '../src/rollout/index.ts';
 import { ValidationError } from '../src/protocol/errors.ts';
 import { scoreContinuation } from '../src/rollout/score.ts';
@@ -18,6 +18,9 @@ import { announceReady, count, deadLetterSink, durably, quarantine, type ActorCo
 import { decode } from '../src/protocol/codec.ts';
 
 type Request = Decoded<JsMsg, RolloutRequest>;
+
+/** The order a batch is filled in: a learner step waits on its groups, the selector's sweeps feed the learner's pool, probes look ahead. */
+const BY_PRIORITY: RolloutKind[] = ['train', 'sweep', 'probe'];
 
 /** How long a request below the held policy version is given back for, before another try. */
 const BELOW_VERSION_RETRY_MS = 5_000;
@@ -57,18 +60,20 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
     )
     .subscribe({ error: (e) => ctx.log.error({ err: e }, 'weights subscription failed') });
 
-  const consumers = await Promise.all(ROLLOUT_KINDS.map((kind) => durably(ctx, 'requests consumer', () => bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout(kind)))));
+  // Priority order: the learner's groups first, then the selector's sweeps, then its probes.
+  const consumers = await Promise.all(BY_PRIORITY.map((kind) => durably(ctx, 'requests consumer', () => bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout(kind)))));
   // Every request taken is kept alive with in-progress acks until it is acked or given back: a
   // request waiting behind a slow batch, or for weights, would otherwise be redelivered (and use
   // up its deliveries: under load, probes were dead-lettered after max_deliver).
   const taken = new InProgress<JsMsg>((config.rollout.ackWaitSeconds * 1000) / 3);
   // Taken on demand, a batch at a time: an actor never holds more than the batch it is sampling
   // plus one pull window per kind, so a second actor on the same queue gets its share.
-  const demand = await OnDemand.open(consumers, { maxMessages: config.rollout.concurrency, expiresMs: 5_000 });
+  const demand = await OnDemand.open(consumers, { maxMessages: config.rollout.concurrency, expiresMs: 5_000, onArrive: (msg) => taken.hold(msg) });
   ctx.stopping$.pipe(take(1)).subscribe(() => demand.stop());
   // Requests of another run, of the wrong kind for their subject, or invalid are dead-lettered here.
   const oneBatch$ = defer(() => from(demand.take(config.rollout.concurrency, 5))).pipe(
-    concatMap((msgs) => from(msgs)),
+    // Held again below once decoded: what is dead-lettered instead must not stay held.
+    concatMap((msgs) => from(msgs.map((msg) => (taken.release(msg), msg)))),
     decodeOrDeadLetter('rollout.request', deadLetterSink(ctx)),
     tap(({ msg }) => taken.hold(msg)),
     toArray(),

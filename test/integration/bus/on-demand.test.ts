@@ -82,4 +82,19 @@ describe('on demand - pull consumers taken in batches', () => {
     expect(await waiting).toEqual([]);
     expect(both.done).toBe(true);
   });
+
+  it('on demand - a batch is filled from the consumers in priority order, and what waits is held', async () => {
+    const { bus, run } = await queued('probe', 4, 'p');
+    for (let i = 0; i < 2; i++) await publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), rolloutRequest({ id: `t-${i}`, run, kind: 'train' }));
+    const js = jetstream(await nats.connect());
+    const consumers = await Promise.all((['train', 'probe'] as const).map((k) => js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout(k))));
+    const arrived: string[] = [];
+    const taker = await OnDemand.open(consumers, { maxMessages: 4, onArrive: (m) => arrived.push(m.subject) });
+    // Six arrive within the linger; the trains come first whatever order they arrived in.
+    const batch = await taker.take(8, 500);
+    expect(batch.map((m) => m.subject.split('.').pop())).toEqual(['train', 'train', 'probe', 'probe', 'probe', 'probe']);
+    expect(arrived).toHaveLength(6);
+    batch.forEach((m) => m.ack());
+    taker.stop();
+  });
 });
