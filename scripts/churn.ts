@@ -13,6 +13,7 @@ import { SaturnError } from '../src/errors.ts';
 import { checkRunId } from '../src/protocol/subjects.ts';
 import { mulberry32 } from '../src/tasks/rng.ts';
 import { RolloutChurn, type ChurnActor } from './churn-driver.ts';
+import { childOfThisProcess } from '../src/cli/parent-watch.ts';
 
 const BIN = fileURLToPath(new URL('../bin/saturn.mjs', import.meta.url));
 
@@ -39,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
 
   const spawnActor = (id: string): ChurnActor => {
     const actorId = `${id}-${process.pid}`; // unique within the run across churn invocations
-    const child = spawn(process.execPath, [BIN, 'actor', 'rollout', '--nats', flags.nats!, '--run', run, '--id', actorId, ...auth], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, [BIN, 'actor', 'rollout', '--nats', flags.nats!, '--run', run, '--id', actorId, ...auth], { stdio: ['ignore', 'ignore', 'inherit'], env: childOfThisProcess() });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     return { id: actorId, exited, kill: (signal) => void child.kill(signal) };
   };

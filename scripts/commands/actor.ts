@@ -1,3 +1,4 @@
+import { watchParent } from '../../src/cli/parent-watch.ts';
 import { closeActorContext, openActorContext, requestStop, type ActorContext } from '../../actors/context.ts';
 import { runControllerActor } from '../../actors/controller.ts';
 import { runLearnerActor } from '../../actors/learner.ts';
@@ -89,6 +90,12 @@ export async function run(argv: string[]): Promise<number> {
   if (!flags.nats) throw new SaturnError('--nats: required (the URL of the run’s NATS server)');
   if (!flags.run) throw new SaturnError('--run: required (the run id)');
   const runId = checkRunId(flags.run, '--run');
+  // Watched from the start: a starter can die while this actor still waits for its broker.
+  let onParentGone = (parent: number): void => {
+    rootLogger.warn({ parent }, 'the process that started this actor is gone; exiting');
+    process.exit(0);
+  };
+  const unwatch = watchParent((parent) => onParentGone(parent));
   await initBackend(flags.backend);
   const log = rootLogger.child({ run: runId, actor: kind });
   const fromFile = flags.config ? await loadRunConfig(flags.config) : undefined;
@@ -113,9 +120,14 @@ export async function run(argv: string[]): Promise<number> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  onParentGone = (parent) => {
+    ctx.log.warn({ parent }, 'the process that started this actor is gone; stopping');
+    stop();
+  };
   try {
     await (await KINDS[kind](ctx, flags));
   } finally {
+    unwatch();
     await closeActorContext(ctx);
   }
   ctx.log.info({ counters: ctx.counters, deadLettered: ctx.deadLetters.total }, 'actor stopped');

@@ -11,6 +11,7 @@ import { NatsServer, randomToken } from '../../src/bus/nats-server.ts';
 import { metrics$ } from '../../src/bus/metrics.ts';
 import { setupRun } from '../../src/bus/setup.ts';
 import { connectOptions, secretsEnv } from '../../src/cli/nats-flags.ts';
+import { childOfThisProcess } from '../../src/cli/parent-watch.ts';
 import { SaturnError } from '../../src/errors.ts';
 import { evaluateSplits, type SplitAccuracy } from '../../src/evaluate/accuracy.ts';
 import { rootLogger } from '../../src/log.ts';
@@ -149,7 +150,7 @@ export async function runUp(flags: UpFlags, config: RunConfig, runId: string): P
     }, tty ? 1_000 : 15_000);
 
     // Secrets go to the actors in their environment: a command line is visible to every local user.
-    const childEnv = secretsEnv(connect);
+    const childEnv = childOfThisProcess(secretsEnv(connect));
     let failed: string | undefined;
     let ending = false;
     let onFailure: () => void = () => undefined;

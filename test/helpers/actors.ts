@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
+import { childOfThisProcess } from '../../src/cli/parent-watch.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/saturn.mjs', import.meta.url));
 
@@ -42,7 +43,7 @@ export function useActors() {
       return path;
     },
     start(kind: string, args: string[]): ActorProcess {
-      const child = spawn(process.execPath, [BIN, 'actor', kind, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SATURN_LOG_LEVEL: 'info' } });
+      const child = spawn(process.execPath, [BIN, 'actor', kind, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...childOfThisProcess(), SATURN_LOG_LEVEL: 'info' } });
       let out = '';
       child.stdout!.on('data', (d) => (out += d));
       child.stderr!.on('data', (d) => (out = (out + d).slice(-200_000)));

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
 import { publishCore, type RunBus } from '../../src/bus/index.ts';
 import { envelope } from '../../src/protocol/index.ts';
+import { childOfThisProcess } from '../../src/cli/parent-watch.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/saturn.mjs', import.meta.url));
 
@@ -23,7 +24,7 @@ export function useCommand(command: string): (args: string[]) => CommandProcess 
   const children: ChildProcess[] = [];
   afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
   return (args) => {
-    const child = spawn(process.execPath, [BIN, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SATURN_LOG_LEVEL: 'info' } });
+    const child = spawn(process.execPath, [BIN, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...childOfThisProcess(), SATURN_LOG_LEVEL: 'info' } });
     children.push(child);
     let stdout = '';
     let stderr = '';
