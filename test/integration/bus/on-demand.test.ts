@@ -20,6 +20,21 @@ async function taker(bus: RunBus, kinds: Array<'probe' | 'train'>, maxMessages: 
   return OnDemand.open(consumers, { maxMessages });
 }
 
+/** Takes (and acks) from `from` into `into` until `enough` holds, or fails after 5 s saying `what`. */
+async function takeUntil(from: OnDemand, into: string[], max: number, lingerMs: number, enough: () => boolean, what: string): Promise<void> {
+  await until(
+    async () => {
+      for (const m of await from.take(max, lingerMs)) {
+        into.push(m.subject);
+        m.ack();
+      }
+      return enough();
+    },
+    5_000,
+    what,
+  );
+}
+
 describe('on demand - pull consumers taken in batches', () => {
   it('on demand - a taker that stops asking holds at most one pull window: a second taker on the queue gets the rest', async () => {
     const { bus } = await queued('probe', 20, 'q');
@@ -30,31 +45,11 @@ describe('on demand - pull consumers taken in batches', () => {
     await sleep(300);
     const idle = await taker(bus, ['probe'], 4);
     const got: string[] = [];
-    await until(
-      async () => {
-        for (const m of await idle.take(20, 20)) {
-          got.push(m.subject);
-          m.ack();
-        }
-        return got.length >= 20 - 1 - 4;
-      },
-      5_000,
-      'the second taker gets all but the first taker’s window',
-    );
+    await takeUntil(idle, got, 20, 20, () => got.length >= 20 - 1 - 4, 'the second taker gets all but the first taker’s window');
     // What `busy` buffered goes back to the queue when it stops, well before the 30 s ack wait.
     busy.stop();
     first[0]!.ack();
-    await until(
-      async () => {
-        for (const m of await idle.take(20, 20)) {
-          got.push(m.subject);
-          m.ack();
-        }
-        return got.length === 19;
-      },
-      5_000,
-      'the stopped taker’s buffer handed back',
-    );
+    await takeUntil(idle, got, 20, 20, () => got.length === 19, 'the stopped taker’s buffer handed back');
     idle.stop();
     await until(async () => (await bus.jsm.consumers.info(bus.names.streams.requests, bus.names.consumers.rollout('probe'))).num_ack_pending === 0, 5_000, 'nothing left unacked');
   });
@@ -64,17 +59,7 @@ describe('on demand - pull consumers taken in batches', () => {
     for (let i = 0; i < 2; i++) await publishJs(bus.js, bus.names.subjects.rolloutRequest('train'), rolloutRequest({ id: `t-${i}`, run, kind: 'train' }));
     const both = await taker(bus, ['probe', 'train'], 4);
     const batch: string[] = [];
-    await until(
-      async () => {
-        for (const m of await both.take(4, 50)) {
-          batch.push(m.subject);
-          m.ack();
-        }
-        return batch.length === 4;
-      },
-      5_000,
-      'four requests of two kinds',
-    );
+    await takeUntil(both, batch, 4, 50, () => batch.length === 4, 'four requests of two kinds');
     expect(batch.filter((s) => s.endsWith('.train'))).toHaveLength(2);
     const waiting = both.take(4, 50);
     await sleep(100);
