@@ -3,6 +3,8 @@ import type { Comparison } from './aggregate.ts';
 const W = 360;
 const H = 240;
 const PAD = { left: 48, right: 12, top: 28, bottom: 36 };
+/** Width of one legend entry: room for a name like `prefix-norefresh`. */
+const LEGEND_ENTRY = 140;
 const COLOURS = ['#444444', '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#bcbd22'];
 
 /**
@@ -29,9 +31,11 @@ export function chartSvg(c: Comparison, measures: Array<{ key: string; label: st
       panels.push(panel(col * W, row * H, `${m.label} vs ${axis.title}`, series));
     }),
   );
-  const legend = arms.map(([name], i) => `<g transform="translate(${8 + i * 130},${2 * H + 14})"><rect width="12" height="3" y="-4" fill="${COLOURS[i % COLOURS.length]}"/><text x="16" font-size="11">${esc(name)}</text></g>`);
   const width = measures.length * W;
-  const height = 2 * H + 24;
+  // As many entries a row as fit: with nine arms one row ran off the right edge.
+  const perRow = Math.max(1, Math.floor((width - 8) / LEGEND_ENTRY));
+  const legend = arms.map(([name], i) => `<g transform="translate(${8 + (i % perRow) * LEGEND_ENTRY},${2 * H + 14 + Math.floor(i / perRow) * 16})"><rect width="12" height="3" y="-4" fill="${COLOURS[i % COLOURS.length]}"/><text x="16" font-size="11">${esc(name)}</text></g>`);
+  const height = 2 * H + 10 + 16 * Math.ceil(arms.length / perRow);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${panels.join('')}${legend.join('')}</svg>\n`;
 }
 
