@@ -6,8 +6,8 @@
  * rollout actors served 31 % and 69 % of a run's requests and made 1.18× one actor's tokens.
  * Here each consumer's iterator is advanced only while a `take` wants messages, and the client
  * pulls its next batch only when the iterator reaches it (nats.js queues the pull behind the
- * messages before it), so what an actor holds beyond the batch it works on is at most one pull
- * window per consumer.
+ * messages before it), so what an actor holds beyond the batch it works on is bounded per
+ * consumer: a batch's worth arrived and waiting, plus one pull window in the client.
  *
  * Consumers are given in priority order: a batch is filled from the first consumer's messages
  * before the second's. The rollout actor lists train, sweep, probe: a learner's groups no longer
