@@ -14,18 +14,29 @@ describe('faults', () => {
     const run = nats.runId();
     const args = ['--nats', nats.url, '--run', run, '--config', actors.configFile(SMALL_RUN)];
     const victim = actors.start('rollout', [...args, '--id', 'victim']);
-    const survivor = actors.start('rollout', [...args, '--id', 'survivor']);
     const selector = actors.start('selector', args);
     const learner = actors.start('learner', [...args, '--max-steps', '4']);
     const nc = await nats.connect();
     const bus = await setupRun(nc, run, { ackWaitMs: 3_000 });
-    // Kill it while it holds requests, so they must be redelivered to the survivor.
+    // Kill it while it holds requests, so they must be redelivered to the survivor. The victim
+    // serves alone until then, so every unacked delivery is its own: it is frozen (SIGSTOP) and
+    // killed only once the broker shows it holding some. (A heartbeat saying "busy" was not
+    // enough: an actor that takes work on demand may have acked its whole batch by the kill.)
+    const unacked = async () => {
+      let n = 0;
+      for (const kind of ['probe', 'sweep', 'train'] as const) n += (await bus.jsm.consumers.info(bus.names.streams.requests, bus.names.consumers.rollout(kind))).num_ack_pending;
+      return n;
+    };
     await until(async () => {
       const e = await bus.state.get('heartbeat.victim');
       const beat = e ? decode(e.value, 'heartbeat') : undefined;
-      // A fresh beat only: on a loaded machine an old one said "busy" after the batch was acked.
-      return !!beat?.ok && beat.value.inFlight > 0 && beat.value.handled > 0 && Date.now() - beat.value.ts < 400;
-    }, 120_000, 'victim busy');
+      if (!beat?.ok || beat.value.handled === 0) return false;
+      victim.child.kill('SIGSTOP');
+      if ((await unacked()) > 0) return true;
+      victim.child.kill('SIGCONT');
+      return false;
+    }, 120_000, 'victim holding requests');
+    const survivor = actors.start('rollout', [...args, '--id', 'survivor']);
     victim.child.kill('SIGKILL');
     expect(await learner.exited, learner.output().slice(-3000)).toBe(0);
     selector.child.kill('SIGTERM');
