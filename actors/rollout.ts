@@ -66,8 +66,8 @@ export async function runRolloutActor(ctx: ActorContext, options: { engine?: str
   // request waiting behind a slow batch, or for weights, would otherwise be redelivered (and use
   // up its deliveries: under load, probes were dead-lettered after max_deliver).
   const taken = new InProgress<JsMsg>((config.rollout.ackWaitSeconds * 1000) / 3);
-  // Taken on demand, a batch at a time: an actor never holds more than the batch it is sampling
-  // plus one pull window per kind, so a second actor on the same queue gets its share.
+  // Taken on demand, a batch at a time: beyond the batch it is sampling an actor holds at most a
+  // batch's worth arrived plus one pull window per kind, so a second actor on the queue gets its share.
   const demand = await OnDemand.open(consumers, { maxMessages: config.rollout.concurrency, expiresMs: 5_000, onArrive: (msg) => taken.hold(msg) });
   ctx.stopping$.pipe(take(1)).subscribe(() => demand.stop());
   // Requests of another run, of the wrong kind for their subject, or invalid are dead-lettered here.
