@@ -79,6 +79,13 @@ export interface RunConfig {
     band: [number, number];
     /** Pool size the selector keeps topped up. */
     poolTarget: number;
+    /**
+     * When an entry is predicted above the band (the policy has learnt past its prefix), sweep
+     * the later cuts of the same stored failure under the current policy instead of leaving the
+     * supply to new probes: a later cut of a failure the policy now recovers from early is the
+     * next in-band prefix, for a sweep's rollouts instead of a new question's probe and sweep.
+     */
+    recut: boolean;
   };
   learner: {
     /**
@@ -191,6 +198,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     tau: 0.5,
     band: [0.25, 0.75],
     poolTarget: 16,
+    recut: true,
   },
   learner: {
     source: 'pool',

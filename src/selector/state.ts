@@ -57,6 +57,8 @@ export interface SelectorCounters {
   retired: number;
   /** Entries removed to make room while the pool was full of entries predicted out of band. */
   evicted: number;
+  /** Sweeps started over the later cuts of an entry the policy had learnt past (`selector.recut`). */
+  recuts: number;
 }
 
 export interface SelectorState {
@@ -85,7 +87,7 @@ export function initialSelectorState(pool: PoolEntry[] = [], nextQuestion = 0, l
     sweeps: new Map(),
     nextQuestion,
     probesStarted: 0,
-    counters: { probed: 0, saturated: 0, notSaturated: 0, sweepsDone: 0, selectedInBand: 0, selectedOutOfBand: 0, outOfBandAbove: 0, outOfBandBelow: 0, sweepRollouts: 0, rebuilt: 0, retired: 0, evicted: 0 },
+    counters: { probed: 0, saturated: 0, notSaturated: 0, sweepsDone: 0, selectedInBand: 0, selectedOutOfBand: 0, outOfBandAbove: 0, outOfBandBelow: 0, sweepRollouts: 0, rebuilt: 0, retired: 0, evicted: 0, recuts: 0 },
   };
 }
 

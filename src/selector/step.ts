@@ -1,4 +1,4 @@
-import { createSweep, cutPrefixes, inBand, isDone, isSaturated, markRequested, nextRequests, recordResults, sweepSelection, wilsonInterval } from '../prefix/index.ts';
+import { createSweep, cutPrefixes, inBand, isDone, isSaturated, markRequested, nextRequests, recordResults, sweepSelection, wilsonInterval, type Prefix } from '../prefix/index.ts';
 import { countInBand, foldObservation, predictedPHat, type PoolEntry } from '../pool/entry.ts';
 import type { Question, Task } from '../tasks/types.ts';
 import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } from './state.ts';
@@ -27,6 +27,7 @@ import type { PendingSweep, SelectorOutput, SelectorSettings, SelectorState } fr
 export function topUp(s: SelectorState, c: SelectorSettings, task: Task, policyVersion = 0): SelectorOutput[] {
   if (c.mode === 'off') return [];
   if (c.mode === 'probe') return topUpSaturated(s, c, task);
+  const recuts = c.recut ? recutLearntPast(s, c, task) : [];
   const inProgress = s.sweeps.size + s.probing.size;
   const usable = countInBand(s.pool.values(), c.band, s.lag.value);
   // The learner cannot advance (so the allowance cannot grow) before step 1 without minPool
@@ -35,15 +36,37 @@ export function topUp(s: SelectorState, c: SelectorSettings, task: Task, policyV
   const learnerWaits = policyVersion === 0 ? usable < c.learnerMinPool : s.pool.size === 0;
   const allowance = c.probesPerStep > 0 && !learnerWaits ? c.probeQuestions + c.probesPerStep * policyVersion - s.probesStarted : Infinity;
   const wanted = Math.min(c.probeQuestions - s.probing.size, c.poolTarget - usable - inProgress, allowance);
-  if (wanted <= 0) return [];
+  if (wanted <= 0) return recuts;
   const room = () => 2 * c.poolTarget - s.pool.size - inProgress;
   const evicted = evict(s, c, wanted - room());
   const want = Math.min(wanted, room());
-  if (want <= 0) return evicted;
+  if (want <= 0) return [...recuts, ...evicted];
   const questions = task.generate(c.split, s.nextQuestion + want, c.questionSeed).slice(s.nextQuestion);
   s.nextQuestion += want;
   s.probesStarted += want;
-  return [...evicted, ...questions.filter((q) => !s.pool.has(q.id) && !s.sweeps.has(q.id)).map((q) => probe(s, c, q, 0))];
+  return [...recuts, ...evicted, ...questions.filter((q) => !s.pool.has(q.id) && !s.sweeps.has(q.id)).map((q) => probe(s, c, q, 0))];
+}
+
+/**
+ * Sweeps the later cuts of every idle entry predicted above the band, as its next generation.
+ * In default runs most entries left the band upwards within a few training groups and new
+ * questions replaced them at ~900 rollouts per in-band entry (probes at 32 a question, a fifth
+ * saturated, a fifth of those with a cut in band); a later cut of the same failure costs one
+ * sweep. The entry stays drawable until the sweep ends: replaced when a cut is in band, retired
+ * when none is (onSweepResult). Only entries trained on since their sweep: a fresh entry's p̂ is
+ * the sweep's own pick, and recutting it again would walk it down the cuts on no new evidence.
+ */
+function recutLearntPast(s: SelectorState, c: SelectorSettings, task: Task): SelectorOutput[] {
+  const learntPast = [...s.pool.values()].filter(
+    (e) => trainedOn(e) && predictedPHat(e, s.lag.value) > c.band[1] && !s.probing.has(e.questionId) && !s.sweeps.has(e.questionId),
+  );
+  return learntPast.flatMap((e) => {
+    const prefixes = cutPrefixes(task.tokenizer.encode(e.sourceFailure), c.fractions).filter((x) => x.length > e.prefix.length);
+    if (!prefixes.length) return [];
+    s.counters.recuts += 1;
+    const question = { id: e.questionId, split: e.split, prompt: e.prompt, answer: e.answer };
+    return startSweep(s, c, task, question, e.sourceFailure, prefixes, e.generation + 1);
+  });
 }
 
 /**
@@ -121,16 +144,22 @@ export function onProbeResult(
   if (c.mode === 'probe') return [saturatedEntry(s, probing.question, r.rewards, task.tokenizer.decode(failure), r.policyVersion ?? 0, now)];
   const prefixes = cutPrefixes(failure, c.fractions);
   if (!prefixes.length) return [];
+  return startSweep(s, c, task, probing.question, task.tokenizer.decode(failure), prefixes, probing.generation);
+}
+
+const trainedOn = (e: PoolEntry) => e.observations > e.selection.trials;
+
+function startSweep(s: SelectorState, c: SelectorSettings, task: Task, question: Question, failureText: string, prefixes: Prefix[], generation: number): SelectorOutput[] {
   const pending: PendingSweep = {
-    question: probing.question,
-    failureText: task.tokenizer.decode(failure),
+    question,
+    failureText,
     prefixes,
     prefixTexts: prefixes.map((x) => task.tokenizer.decode(x.tokens)),
     sweep: createSweep({ candidates: prefixes, tau: sweepTarget(s, c), maxTrials: c.sweepSamples, batch: c.sweepBatch, sequential: c.sequential, z: c.sweepZ, band: c.band, monotone: c.monotone }),
-    generation: probing.generation,
+    generation,
     batches: prefixes.map(() => 0),
   };
-  s.sweeps.set(r.questionId, pending);
+  s.sweeps.set(question.id, pending);
   return sweepRequests(pending, c);
 }
 

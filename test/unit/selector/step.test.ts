@@ -4,11 +4,12 @@ import { onProbeResult, onRefresh, onSweepResult, onTrainResult, parseSweepGroup
 import { initialSelectorState, type SelectorOutput, type SelectorSettings } from '../../../src/selector/state.ts';
 import { resolveTask } from '../../../src/tasks/index.ts';
 import type { PoolEntry } from '../../../src/pool/entry.ts';
+import { cutPrefixes } from '../../../src/prefix/index.ts';
 
 const task = resolveTask('arithmetic');
 const settings: SelectorSettings = {
   split: 'easy', probeQuestions: 4, probeSamples: 32, minCorrect: 31, fractions: [0.1, 0.3, 0.5, 0.7, 0.9],
-  sweepSamples: 16, sweepBatch: 8, sequential: true, sweepZ: 1.96, tau: 0.5, band: [0.25, 0.75], poolTarget: 4, monotone: false, probesPerStep: 0, questionSeed: 3, learnerMinPool: 0,
+  sweepSamples: 16, sweepBatch: 8, sequential: true, sweepZ: 1.96, tau: 0.5, band: [0.25, 0.75], poolTarget: 4, monotone: false, probesPerStep: 0, questionSeed: 3, learnerMinPool: 0, recut: false,
 };
 const requests = (out: SelectorOutput[]) => out.flatMap((o) => (o.type === 'request' ? [o.request] : []));
 const rewards = (correct: number, n: number) => Array.from({ length: n }, (_, i) => (i < correct ? 1 : 0));
@@ -109,6 +110,48 @@ describe('selector step', () => {
 
     // However large the lag, a sweep aims inside the band.
     expect(sweepTarget({ ...s, lag: { value: 0.4 } as typeof s.lag }, settings)).toBe(0.25);
+  });
+
+  it('selector - an entry trained past the band is recut: the later cuts of its failure are swept as its next generation, no new probe', () => {
+    const failure = '012+034=0046;0046+056=0102;#102';
+    const cuts = cutPrefixes(task.tokenizer.encode(failure), settings.fractions);
+    const entry = (pHat: number, recent: PoolEntry['recent']): PoolEntry => ({
+      ...pooled('a', pHat, ...recent), sourceFailure: failure, fraction: cuts[1]!.fraction, prefix: Array.from(cuts[1]!.tokens), selection: { successes: 16, trials: 32 }, observations: 32 + recent.reduce((n, r) => n + r.trials, 0),
+    });
+    const recut = { ...settings, recut: true, poolTarget: 1, probeQuestions: 1 };
+    // Trained on and come back at 0.9: its three later cuts are swept, as generation 1, and that sweep is the supply in progress.
+    const s = initialSelectorState([entry(0.9, [{ successes: 15, trials: 16, policyVersion: 3 }])]);
+    const out = requests(topUp(s, recut, task));
+    expect(out.every((r) => r.kind === 'sweep' && r.groupId.startsWith('a#1@'))).toBe(true);
+    expect(s.sweeps.get('a')!.prefixes.map((x) => x.length)).toEqual(cuts.slice(2).map((x) => x.length));
+    expect(s.counters.recuts).toBe(1);
+    expect(requests(topUp(s, recut, task))).toHaveLength(0); // neither recut twice nor probed for
+    // The later cuts answer 0.75, 0.5, 0.25 of 16: the middle one replaces the entry.
+    const truth = [12, 8, 4];
+    for (let round = 0; round < 8 && s.sweeps.has('a'); round++)
+      for (let i = 0; i < truth.length; i++) onSweepResult(s, recut, { questionId: 'a', candidate: i, rewards: rewards(truth[i]! / 2, 8), policyVersion: 4 }, 5);
+    expect(s.pool.get('a')).toMatchObject({ generation: 1, fraction: cuts[3]!.fraction, pHat: 0.5 });
+    expect(s.counters.rebuilt).toBe(1);
+
+    // Not recut: one fresh from its sweep (no training since), one at the last cut, and any with recut off.
+    const fresh = initialSelectorState([{ ...entry(0.9, []), observations: 32 }]);
+    expect(requests(topUp(fresh, recut, task)).every((r) => r.kind === 'probe')).toBe(true);
+    const last = initialSelectorState([{ ...entry(0.9, [{ successes: 15, trials: 16, policyVersion: 3 }]), prefix: Array.from(cuts.at(-1)!.tokens) }]);
+    expect(requests(topUp(last, recut, task)).every((r) => r.kind === 'probe')).toBe(true);
+    const off = initialSelectorState([entry(0.9, [{ successes: 15, trials: 16, policyVersion: 3 }])]);
+    expect(requests(topUp(off, { ...recut, recut: false }, task)).every((r) => r.kind === 'probe')).toBe(true);
+  });
+
+  it('selector - a recut whose later cuts are all out of band retires the entry', () => {
+    const failure = '012+034=0046;0046+056=0102;#102';
+    const s = initialSelectorState([{ ...pooled('a', 0.95, { successes: 16, trials: 16, policyVersion: 2 }), sourceFailure: failure, prefix: [1], fraction: 0.1, observations: 48 }]);
+    const first = requests(topUp(s, { ...settings, recut: true }, task)).filter((r) => r.kind === 'sweep');
+    expect(first.length).toBeGreaterThan(0);
+    const candidates = s.sweeps.get('a')!.prefixes.length;
+    for (let round = 0; round < 8 && s.sweeps.has('a'); round++)
+      for (let i = 0; i < candidates; i++) onSweepResult(s, { ...settings, recut: true }, { questionId: 'a', candidate: i, rewards: rewards(8, 8), policyVersion: 3 }, 4);
+    expect(s.pool.has('a')).toBe(false);
+    expect(s.counters).toMatchObject({ recuts: 1, retired: 1, outOfBandAbove: 1 });
   });
 
   it('selector - a question that is not saturated is dropped, duplicates are ignored', () => {
