@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { JsMsg } from '@nats-io/jetstream';
 import { concatMap, from, interval, Subject, takeUntil } from 'rxjs';
 import { deadLetter } from '../src/bus/dead-letter.ts';
@@ -7,6 +8,7 @@ import { publishJs } from '../src/bus/publish.ts';
 import { consumerIdle } from '../src/bus/queued.ts';
 import { latestWeights, publishWeights, type WeightsPlace } from '../src/bus/weights.ts';
 import { grpoOptimizer, grpoUpdate } from '../src/grpo/index.ts';
+import { GradientPool } from '../src/model/gradient-pool.ts';
 import { HarvestBuffer } from '../src/learner/harvest.ts';
 import { LearnerLoop, type StepDone } from '../src/learner/loop.ts';
 import type { AdamW } from '../src/model/adamw.ts';
@@ -69,6 +71,8 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   // The last durable step's metrics may not have reached the stream before a kill: again (deduplicated).
   for (const r of unsent) publishMetrics(ctx, r.name, r.step, r.values, r.id);
 
+  // Data-parallel gradients: a second tfjs instance is the only way wasm uses a second core.
+  const gradients = lc.gradientWorkers > 0 ? await GradientPool.start(policy, lc.gradientWorkers, tf.getBackend()) : undefined;
   const pool = watchPool(ctx);
   const records: StepRecord[] = [];
   const record = (name: string, s: number, values: Record<string, number>) => records.push({ name, step: s, values: { ...values, actorPid: process.pid }, id: `${ctx.run}:learner:s${s}:${name}:${records.length}` });
@@ -102,10 +106,7 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
         const rollouts = groups.flatMap((g) => g.samples.map((x) => ({ groupId: `harvest:${g.requestId}`, prompt: g.prompt, completion: x.tokens, behaviourLogProbs: x.logProbs, reward: x.reward, policyVersion: g.policyVersion })));
         return { rollouts, groups: groups.length };
       },
-      train: (rollouts, s) => {
-        const m = grpoUpdate(policy, optimizer, rollouts, lc.grpo, { rng: mulberry32(s) });
-        return { ...m };
-      },
+      train: async (rollouts, s) => ({ ...(await grpoUpdate(policy, optimizer, rollouts, lc.grpo, { rng: mulberry32(s), pool: gradients })) }),
       commit: async (done) => {
         ctx.policyVersion = done.version;
         record('learner', done.step, { ...done.metrics, version: done.version, stale: ctx.counters.stale ?? 0, gflops: done.metrics.flops! / done.metrics.seconds! / 1e9, drawLag: done.drawLag });
@@ -185,5 +186,5 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
     publishMetrics(ctx, 'learner.done', loop.step, { step: loop.step, version: loop.version });
     ctx.log.info({ step: loop.step, version: loop.version }, 'learner finished');
     variance$.complete();
-  });
+  }).finally(() => gradients?.close());
 }

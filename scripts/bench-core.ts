@@ -7,6 +7,7 @@ import { BACKEND_FLAG, CHECKPOINT_FLAG, JSON_FLAG } from '../src/cli/common-flag
 import { parseFlags } from '../src/cli/flags.ts';
 import { questionContext, sampleGroups } from '../src/evaluate/rollouts.ts';
 import { grpoConfig, grpoOptimizer, grpoUpdate, type Rollout } from '../src/grpo/index.ts';
+import { GradientPool } from '../src/model/gradient-pool.ts';
 import { loadCheckpoint } from '../src/model/checkpoint.ts';
 import { policyCost } from '../src/model/config.ts';
 import type { Policy } from '../src/model/policy.ts';
@@ -67,14 +68,14 @@ function rollouts(policy: Policy, task: Task, prompts: number, group: number): R
  * Achieved GFLOP/s of GRPO updates: the best of `reps` full updates after a one-group warm-up,
  * the same best-of statistic as the matmul yardstick so their ratio is not skewed by noise.
  */
-function learnerGflops(policy: Policy, data: Rollout[], epochs: number, reps: number): { gflops: number; seconds: number; tokensPerSecond: number } {
+async function learnerGflops(policy: Policy, data: Rollout[], epochs: number, reps: number, pool?: GradientPool): Promise<{ gflops: number; seconds: number; tokensPerSecond: number }> {
   const config = grpoConfig({ epochs, minibatchSize: data.length });
   const optimizer = grpoOptimizer(policy, config);
   // Warm-up on one group: allocations and kernel setup.
-  grpoUpdate(policy, optimizer, data.filter((r) => r.groupId === data[0]!.groupId), config, { rng: mulberry32(1) });
+  await grpoUpdate(policy, optimizer, data.filter((r) => r.groupId === data[0]!.groupId), config, { rng: mulberry32(1), pool });
   let best = { gflops: 0, seconds: Infinity, tokensPerSecond: 0 };
   for (let i = 0; i < reps; i++) {
-    const m = grpoUpdate(policy, optimizer, data, config, { rng: mulberry32(2 + i) });
+    const m = await grpoUpdate(policy, optimizer, data, config, { rng: mulberry32(2 + i), pool });
     if (m.seconds < best.seconds) best = { gflops: m.flops / m.seconds / 1e9, seconds: m.seconds, tokensPerSecond: m.tokens / m.seconds };
   }
   optimizer.dispose();
@@ -111,7 +112,10 @@ async function measure(flags: Flags, backend: string, bytes: Uint8Array, task: T
   // The learner's largest matmul: a minibatch of 64 sequences of ~48 positions times W1.
   const matmul = matmulGflops(64 * 48, c.dModel, c.dFf);
   const data = rollouts(policy, task, light ? 2 : flags.prompts, light ? 8 : flags.group);
-  const learner = learnerGflops(policy, data, 1, light ? 1 : 3);
+  const learner = await learnerGflops(policy, data, 1, light ? 1 : 3);
+  // The learner actor's default: each minibatch shared with one worker thread (learner.gradientWorkers).
+  const pool = light ? undefined : await GradientPool.start(policy, 1, backend);
+  const learnerTwoThreads = pool ? await learnerGflops(policy, data, 1, 3, pool).finally(() => pool.close()) : undefined;
   const newTokens = Math.min(flags['new-tokens'], c.contextLength - 16);
   const tokens = light ? 16 : newTokens;
   // The issue's figure: one group (a request is one prompt × n samples) of `sample-batch` rows.
@@ -120,7 +124,7 @@ async function measure(flags: Flags, backend: string, bytes: Uint8Array, task: T
   const packed = samplerRate(policy, task, light ? 1 : flags['sampler-prompts'], light ? 4 : flags.group, tokens, light ? 1 : 3);
   const recompute = light ? NaN : recomputeRate(policy, task, flags['sample-batch'], tokens);
   policy.dispose();
-  return { backend, matmul, learner, group, packed, recompute, newTokens };
+  return { backend, matmul, learner, learnerTwoThreads, group, packed, recompute, newTokens };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -140,6 +144,7 @@ export async function run(argv: string[]): Promise<number> {
     learnerShareOfMatmul: r(main.learner.gflops / main.matmul),
     learnerStepSeconds: r(main.learner.seconds),
     learnerTokensPerSec: Math.round(main.learner.tokensPerSecond),
+    learnerTwoThreadsOverOne: r(main.learnerTwoThreads!.tokensPerSecond / main.learner.tokensPerSecond),
     samplerGflops: r(main.group.gflops),
     samplerShareOfMatmul: r(main.group.gflops / main.matmul),
     groupSampleTokensPerSec: Math.round(main.group.tokensPerSecond),

@@ -11,7 +11,8 @@ import { batchTensors, disposeBatch, packRollouts } from './batch.ts';
 import type { GrpoConfig } from './config.ts';
 import { grpoUpdateFlops, type MinibatchShape } from './flops.ts';
 import { grpoLoss } from './loss.ts';
-import { groupRollouts, type Rollout } from './rollout.ts';
+import { groupRollouts, type Rollout, type ScoredRollout } from './rollout.ts';
+import type { GradientPool } from '../model/gradient-pool.ts';
 
 /** Collaborators of {@link grpoUpdate}. */
 export interface GrpoUpdateOptions {
@@ -23,6 +24,11 @@ export interface GrpoUpdateOptions {
   pad?: number;
   /** Milliseconds clock for the throughput figures; default performance.now. */
   clock?: () => number;
+  /**
+   * Threads to share each minibatch with (data-parallel, see GradientPool); the policy's weights
+   * are sent to them after every optimiser step. Not used with a KL term (workers hold no reference).
+   */
+  pool?: GradientPool;
 }
 
 /** What one update did. loss, clipFraction, approxKl, meanRatio and gradNorm are means over its optimiser steps. */
@@ -64,8 +70,8 @@ export interface GrpoMetrics {
  * have zero advantage yet stay in the minibatches (and the token denominator) and in the metrics.
  * `optimizer` must belong to `policy` and clip at config.maxGradNorm (see grpoOptimizer).
  */
-export function grpoUpdate(policy: Policy, optimizer: AdamW, rollouts: readonly Rollout[], config: GrpoConfig, options: GrpoUpdateOptions = {}): GrpoMetrics {
-  const { reference, rng = mulberry32(0), pad = 0, clock = () => performance.now() } = options;
+export function grpoUpdate(policy: Policy, optimizer: AdamW, rollouts: readonly Rollout[], config: GrpoConfig, options: GrpoUpdateOptions = {}): Promise<GrpoMetrics> {
+  const { reference, rng = mulberry32(0), pad = 0, clock = () => performance.now(), pool } = options;
   check(rollouts.length > 0, 'rollouts', 'at least one rollout', rollouts.length);
   check(optimizer.policy === policy, 'optimizer', 'an optimiser of the policy being trained');
   check(
@@ -77,43 +83,47 @@ export function grpoUpdate(policy: Policy, optimizer: AdamW, rollouts: readonly 
   check(config.klCoef === 0 || reference !== undefined, 'reference', 'a reference policy when grpo.klCoef > 0');
   check(reference === undefined || reference.config.vocabSize === policy.config.vocabSize, 'reference', `a policy over the same vocabulary (${policy.config.vocabSize})`);
   const start = clock();
-
+  // Validation above throws synchronously; the update itself may wait on the pool's workers.
   const groups = groupRollouts(rollouts, { epsilon: config.advantageEpsilon, scaleByStd: config.scaleAdvantagesByStd });
-  const scored = groups.flatMap((g) => g.rollouts);
   const withReference = config.klCoef > 0 ? reference : undefined;
 
+  return train(policy, optimizer, groups, config, { rng, pad, clock, start, reference: withReference, pool });
+}
+
+async function train(
+  policy: Policy,
+  optimizer: AdamW,
+  groups: ReturnType<typeof groupRollouts>,
+  config: GrpoConfig,
+  o: { rng: Rng; pad: number; clock: () => number; start: number; reference?: Policy; pool?: GradientPool },
+): Promise<GrpoMetrics> {
+  const { rng, pad, clock, start, reference: withReference } = o;
+  // Workers hold no reference policy: with a KL term every shard is computed here.
+  const pool = withReference ? undefined : o.pool;
+  const scored = groups.flatMap((g) => g.rollouts);
   const sums = { loss: 0, clipFraction: 0, approxKl: 0, meanRatio: 0, referenceKl: 0, gradNorm: 0 };
   const shapes: MinibatchShape[] = [];
+  let steps = 0;
   for (let epoch = 0; epoch < config.epochs; epoch++) {
     const order = shuffle(rng, scored.map((_, i) => i));
     for (let first = 0; first < order.length; first += config.minibatchSize) {
-      const packed = packRollouts(order.slice(first, first + config.minibatchSize).map((i) => scored[i]!), pad);
-      shapes.push({ rows: packed.rows, width: packed.width });
-      const batch = batchTensors(packed);
-      let stats: tf.Tensor1D | undefined;
+      const minibatch = order.slice(first, first + config.minibatchSize).map((i) => scored[i]!);
+      const r = pool ? await shardedGradients(pool, policy, minibatch, config, pad, shapes) : localGradients(policy, minibatch, config, pad, shapes, withReference);
       try {
-        const { value, grads } = gradientsByName(policy, () => {
-          const out = grpoLoss(policy, batch, config, withReference);
-          // Kept past the gradient's tidy, read once after the optimiser step.
-          stats = tf.keep(tf.stack([out.clipFraction, out.approxKl, out.meanRatio, out.referenceKl ?? tf.scalar(0)]) as tf.Tensor1D);
-          return out.loss;
-        });
-        sums.gradNorm += optimizer.apply(grads, config.learningRate);
-        tf.dispose([...grads.values()]);
-        const [clipFraction, approxKl, meanRatio, referenceKl] = stats!.dataSync();
-        sums.loss += value;
-        sums.clipFraction += clipFraction!;
-        sums.approxKl += approxKl!;
-        sums.meanRatio += meanRatio!;
-        sums.referenceKl += referenceKl!;
+        sums.gradNorm += optimizer.apply(r.grads, config.learningRate);
       } finally {
-        stats?.dispose();
-        disposeBatch(batch);
+        tf.dispose([...r.grads.values()]);
       }
+      await pool?.broadcastWeights(policy);
+      steps += 1;
+      sums.loss += r.loss;
+      sums.clipFraction += r.stats[0]!;
+      sums.approxKl += r.stats[1]!;
+      sums.meanRatio += r.stats[2]!;
+      sums.referenceKl += r.stats[3]!;
     }
   }
 
-  const steps = shapes.length;
   const tokens = scored.reduce((n, r) => n + r.completion.length, 0);
   const seconds = Math.max(1e-9, (clock() - start) / 1000);
   return {
@@ -133,4 +143,51 @@ export function grpoUpdate(policy: Policy, optimizer: AdamW, rollouts: readonly 
     flops: grpoUpdateFlops(policy.config, shapes, { reference: withReference !== undefined }),
     seconds,
   };
+}
+
+type MinibatchGradients = { loss: number; stats: number[]; grads: Map<string, tf.Tensor> };
+
+/** One minibatch's loss, statistics and gradients on this thread. */
+function localGradients(policy: Policy, minibatch: ScoredRollout[], config: GrpoConfig, pad: number, shapes: MinibatchShape[], reference?: Policy): MinibatchGradients {
+  const packed = packRollouts(minibatch, pad);
+  shapes.push({ rows: packed.rows, width: packed.width });
+  const batch = batchTensors(packed);
+  let stats: tf.Tensor1D | undefined;
+  try {
+    const { value, grads } = gradientsByName(policy, () => {
+      const out = grpoLoss(policy, batch, config, reference);
+      // Kept past the gradient's tidy, read once the gradients are out.
+      stats = tf.keep(tf.stack([out.clipFraction, out.approxKl, out.meanRatio, out.referenceKl ?? tf.scalar(0)]) as tf.Tensor1D);
+      return out.loss;
+    });
+    return { loss: value, stats: Array.from(stats!.dataSync()), grads };
+  } finally {
+    stats?.dispose();
+    disposeBatch(batch);
+  }
+}
+
+/**
+ * The same over the pool's threads: the minibatch is cut into one shard per thread, balanced by
+ * generated tokens, each packed to its own width. The loss is a mean over generated tokens, so
+ * shard gradients averaged by their token counts are the whole minibatch's gradient.
+ */
+async function shardedGradients(pool: GradientPool, policy: Policy, minibatch: ScoredRollout[], config: GrpoConfig, pad: number, shapes: MinibatchShape[]): Promise<MinibatchGradients> {
+  const jobs = balancedShards(minibatch, pool.width).map((shard) => {
+    const packed = packRollouts(shard, pad);
+    shapes.push({ rows: packed.rows, width: packed.width });
+    return { kind: 'grpo' as const, packed, config: { clipLow: config.clipLow, clipHigh: config.clipHigh, klCoef: 0, temperature: config.temperature }, weight: packed.generatedTokens };
+  });
+  return pool.gradients(policy, jobs);
+}
+
+/** Rollouts dealt into at most `parts` shards of nearly equal generated tokens (longest first, each to the lightest shard). */
+function balancedShards(rollouts: ScoredRollout[], parts: number): ScoredRollout[][] {
+  const shards = Array.from({ length: Math.min(parts, rollouts.length) }, () => ({ tokens: 0, rollouts: [] as ScoredRollout[] }));
+  for (const r of [...rollouts].sort((a, b) => b.completion.length - a.completion.length)) {
+    const lightest = shards.reduce((a, b) => (b.tokens < a.tokens ? b : a));
+    lightest.rollouts.push(r);
+    lightest.tokens += r.completion.length;
+  }
+  return shards.map((s) => s.rollouts);
 }

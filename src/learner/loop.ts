@@ -23,7 +23,7 @@ export interface LearnerPorts<H> {
   /** Harvested probe and sweep groups (learner.harvestPerStep) sampled by `minVersion` or newer, as rollouts. */
   harvest(minVersion: number): { rollouts: Rollout[]; groups: number };
   /** One GRPO update on `rollouts`; returns its metrics. */
-  train(rollouts: Rollout[], step: number): Record<string, number>;
+  train(rollouts: Rollout[], step: number): Promise<Record<string, number>>;
   /** Step `done.step` trained: publish its outputs; when `done.durable`, checkpoint first (the results are acked after). */
   commit(done: StepDone): Promise<void>;
   /** Acks results (they will not be delivered again). */
@@ -51,7 +51,7 @@ export interface StepDone {
 }
 
 /** The learner's settings: the run config's `learner` section (GRPO aside) and what the step needs besides. */
-export type LearnerSettings = Omit<RunConfig['learner'], 'grpo'> & {
+export type LearnerSettings = Omit<RunConfig['learner'], 'grpo' | 'gradientWorkers'> & {
   run: string;
   task: Task;
   sampling: SamplingConfig;
@@ -172,7 +172,7 @@ export class LearnerLoop<H> {
     }
     const rollouts = [...batch.rollouts, ...harvested.rollouts];
     const metrics = {
-      ...p.train(rollouts, s),
+      ...(await p.train(rollouts, s)),
       harvestedGroups: harvested.groups,
       harvestedRollouts: harvested.rollouts.length,
       ...(this.s.dynamicFilter ? { rounds, sampledGroups, droppedUninformative: filtered.uninformative, droppedSurplus: filtered.surplus } : {}),

@@ -1,4 +1,6 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { batchTensors, type PackedRollouts } from '../grpo/batch.ts';
+import { grpoLoss, type GrpoLossConfig } from '../grpo/loss.ts';
 import type { TokenBatch } from '../pretrain/batch.ts';
 import { supervisedLoss } from '../pretrain/supervised-loss.ts';
 import type { Policy } from './policy.ts';
@@ -7,12 +9,27 @@ import type { Policy } from './policy.ts';
  * A loss to differentiate on one shard, as plain data so it can cross a worker boundary.
  * `weight` is the shard's share in the average (its number of trained tokens).
  */
-export type GradientJob = { kind: 'supervised'; batch: TokenBatch; weight: number };
+export type GradientJob =
+  | { kind: 'supervised'; batch: TokenBatch; weight: number }
+  /** A GRPO minibatch shard (no reference policy: workers hold none). */
+  | { kind: 'grpo'; packed: PackedRollouts; config: GrpoLossConfig; weight: number };
 
-/** The scalar loss of a job; shared by the leader thread and the workers so both compute the same thing. */
-export function jobLoss(policy: Policy, job: GradientJob): tf.Scalar {
+/** Token means a GRPO job reports beside its loss, in this order (averaged by job weight like the loss). */
+export const GRPO_JOB_STATS = ['clipFraction', 'approxKl', 'meanRatio', 'referenceKl'] as const;
+
+/**
+ * The scalar loss of a job; shared by the leader thread and the workers so both compute the same
+ * thing. Called inside a gradient function (whose forward pass is tidied); `keepStats` receives
+ * the job's statistics as a kept tensor, which the caller reads after the gradient and disposes.
+ */
+export function jobLoss(policy: Policy, job: GradientJob, keepStats?: (stats: tf.Tensor1D) => void): tf.Scalar {
   switch (job.kind) {
     case 'supervised':
       return supervisedLoss(policy, job.batch);
+    case 'grpo': {
+      const out = grpoLoss(policy, batchTensors(job.packed), job.config);
+      keepStats?.(tf.keep(tf.stack([out.clipFraction, out.approxKl, out.meanRatio, out.referenceKl ?? tf.scalar(0)]) as tf.Tensor1D));
+      return out.loss;
+    }
   }
 }

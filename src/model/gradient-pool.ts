@@ -7,7 +7,7 @@ import type { Policy } from './policy.ts';
 
 type Reply =
   | { type: 'ready' }
-  | { type: 'gradients'; id: number; loss: number; grads: Float32Array[] }
+  | { type: 'gradients'; id: number; loss: number; stats: number[]; grads: Float32Array[] }
   | { type: 'error'; message: string };
 
 // Workers run TypeScript through tsx, registered inside the worker (execArgv loaders do not reach it).
@@ -20,7 +20,7 @@ const BOOT = `import { register } from 'tsx/esm/api'; register(); await import($
  */
 export class GradientPool {
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (r: { loss: number; grads: Float32Array[] }) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: { loss: number; stats: number[]; grads: Float32Array[] }) => void; reject: (e: Error) => void }>();
 
   private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
@@ -75,12 +75,18 @@ export class GradientPool {
   }
 
   /**
-   * Loss and gradients averaged over jobs by their weights. Job i > 0 goes to worker i − 1; job 0
-   * (and any beyond the workers) runs on this thread while the workers compute.
+   * Loss, gradients and statistics averaged over jobs by their weights. Job i > 0 goes to worker
+   * i − 1; job 0 (and any beyond the workers) runs on this thread while the workers compute.
    */
-  async gradients(policy: Policy, jobs: GradientJob[]): Promise<{ loss: number; grads: Map<string, tf.Tensor> }> {
+  async gradients(policy: Policy, jobs: GradientJob[]): Promise<{ loss: number; stats: number[]; grads: Map<string, tf.Tensor> }> {
     const remote = jobs.slice(1, 1 + this.workers.length).map((job, i) => this.send(i, job));
-    const local = [jobs[0]!, ...jobs.slice(1 + this.workers.length)].map((job) => ({ job, ...gradientsByName(policy, () => jobLoss(policy, job)) }));
+    const local = [jobs[0]!, ...jobs.slice(1 + this.workers.length)].map((job) => {
+      let kept: tf.Tensor1D | undefined;
+      const g = gradientsByName(policy, () => jobLoss(policy, job, (t) => (kept = t)));
+      const stats = kept ? Array.from(kept.dataSync()) : [];
+      kept?.dispose();
+      return { job, stats, ...g };
+    });
     const results = await Promise.all(remote);
     const total = jobs.reduce((a, j) => a + j.weight, 0);
     const names = [...policy.params.keys()];
@@ -98,10 +104,13 @@ export class GradientPool {
       tf.dispose([...l.grads.values()]);
     }
     results.forEach((r, i) => (loss += (r.loss * jobs[i + 1]!.weight) / total));
-    return { loss, grads };
+    const stats: number[] = [];
+    for (const part of [...local, ...results.map((r, i) => ({ ...r, job: jobs[i + 1]! }))])
+      part.stats.forEach((x, k) => (stats[k] = (stats[k] ?? 0) + (x * part.job.weight) / total));
+    return { loss, stats, grads };
   }
 
-  private send(worker: number, job: GradientJob): Promise<{ loss: number; grads: Float32Array[] }> {
+  private send(worker: number, job: GradientJob): Promise<{ loss: number; stats: number[]; grads: Float32Array[] }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -26,14 +26,17 @@ port.on('message', async (message: Inbound) => {
       const vars = policy!.variables();
       tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(message.values[i]!, v.shape))));
     } else {
-      const { value, grads } = gradientsByName(policy!, () => jobLoss(policy!, message.job));
+      let stats: tf.Tensor1D | undefined;
+      const { value, grads } = gradientsByName(policy!, () => jobLoss(policy!, message.job, (t) => (stats = t)));
+      const statValues = stats ? Array.from(stats.dataSync()) : [];
+      stats?.dispose();
       const names = [...policy!.params.keys()];
       const flat = names.map((n) => {
         const g = grads.get(n);
         return g ? (g.dataSync() as Float32Array).slice() : new Float32Array(policy!.p(n).size);
       });
       tf.dispose([...grads.values()]);
-      port.postMessage({ type: 'gradients', id: message.id, loss: value, grads: flat }, flat.map((f) => f.buffer));
+      port.postMessage({ type: 'gradients', id: message.id, loss: value, stats: statValues, grads: flat }, flat.map((f) => f.buffer));
     }
   } catch (error) {
     port.postMessage({ type: 'error', message: (error as Error).stack ?? String(error) });

@@ -77,6 +77,7 @@ export function checkRunConfig(c: RunConfig): void {
   seconds(l.poolWaitSeconds, 'learner.poolWaitSeconds', 0, true);
   check(l.drawWidth > 0, 'learner.drawWidth', 'a number > 0', l.drawWidth);
   nonNegativeInt(l.harvestPerStep, 'learner.harvestPerStep');
+  nonNegativeInt(l.gradientWorkers, 'learner.gradientWorkers');
   nonNegativeInt(l.lagSteps, 'learner.lagSteps');
   nonNegativeInt(l.maxStaleness, 'learner.maxStaleness');
   check(l.grpo.temperature === s.temperature, 'learner.grpo.temperature', `sampling.temperature (${s.temperature}): the learner compares its log-probs with those taken while sampling; leave it out to follow sampling.temperature`, l.grpo.temperature);

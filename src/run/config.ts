@@ -141,6 +141,11 @@ export interface RunConfig {
      * sampled to find and measure prefixes anyway.
      */
     harvestPerStep: number;
+    /**
+     * Worker threads that share each minibatch's gradient with the learner's own (data-parallel,
+     * the same update); 0 computes it on one thread. wasm runs one thread per tfjs instance.
+     */
+    gradientWorkers: number;
     grpo: GrpoConfig;
   };
   refresh: RefreshConfig;
@@ -222,6 +227,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     // without, 0.983, 0.165 and 0.916. The probe groups with a failure are GRPO on saturated
     // questions, the baseline that beat prefixes alone on robustness (issue 8); a mixed step keeps both.
     harvestPerStep: 8,
+    gradientWorkers: 1,
     // A quarter of the GRPO default (1e-4): at 5e-5 the policy learnt a fresh prefix within one or two
     // steps, so prefix groups came back at reward ~0.7 (std 0.35); at 2.5e-5 nearer τ (std
     // 0.38–0.41 in three runs) with no smaller accuracy gain over a 30-step run.

@@ -40,7 +40,7 @@ function accuracy(policy: Policy, seed: number): number {
 }
 
 /** 30 iterations of: sample 8 rollouts per digit, one GRPO update (2 epochs × 2 minibatches). */
-function train(seed: number, learningRate: number): { before: number; after: number; zeroVarianceAtStart: number } {
+async function train(seed: number, learningRate: number): Promise<{ before: number; after: number; zeroVarianceAtStart: number }> {
   const policy = new Policy({ vocabSize: tokenizer.vocabSize, dModel: 32, nLayers: 1, nHeads: 2, dFf: 64, contextLength: 8, seed });
   const config = grpoConfig({ learningRate, minibatchSize: 40, epochs: 2 });
   const optimizer = grpoOptimizer(policy, config);
@@ -48,7 +48,7 @@ function train(seed: number, learningRate: number): { before: number; after: num
   const before = accuracy(policy, seed + 1000);
   let zeroVarianceAtStart = NaN;
   for (let iteration = 0; iteration < 30; iteration++) {
-    const metrics = grpoUpdate(policy, optimizer, sampleRollouts(policy, 8, rng, iteration), config, { rng });
+    const metrics = await grpoUpdate(policy, optimizer, sampleRollouts(policy, 8, rng, iteration), config, { rng });
     if (iteration === 0) zeroVarianceAtStart = metrics.zeroVarianceGroupShare;
   }
   const after = accuracy(policy, seed + 1000);
@@ -63,9 +63,9 @@ beforeAll(async () => {
 
 describe('grpo learning', () => {
   // Calibrated over seeds 1–8: 0.04–0.10 before, 0.81–0.95 after 30 iterations at lr 3e-3.
-  it('learning - a tiny policy learns the next-digit task from its own rollouts', () => {
+  it('learning - a tiny policy learns the next-digit task from its own rollouts', async () => {
     for (const seed of [1, 2]) {
-      const { before, after, zeroVarianceAtStart } = train(seed, 3e-3);
+      const { before, after, zeroVarianceAtStart } = await train(seed, 3e-3);
       expect(before).toBeLessThanOrEqual(0.3);
       expect(zeroVarianceAtStart).toBeGreaterThan(0); // some groups carry no signal…
       expect(zeroVarianceAtStart).toBeLessThan(1); // …and some do
@@ -73,8 +73,8 @@ describe('grpo learning', () => {
     }
   });
 
-  it('learning - with a learning rate of ~0 the same loop does not improve', () => {
-    const { before, after } = train(1, 1e-9);
+  it('learning - with a learning rate of ~0 the same loop does not improve', async () => {
+    const { before, after } = await train(1, 1e-9);
     expect(before).toBeLessThanOrEqual(0.3);
     expect(after).toBeLessThanOrEqual(0.3);
     expect(Math.abs(after - before)).toBeLessThan(0.05);

@@ -15,27 +15,27 @@ beforeAll(async () => {
 const config = grpoConfig({ minibatchSize: 16, epochs: 2, learningRate: 1e-3 });
 
 describe('grpo update', () => {
-  it('update - tf.memory().numTensors stays flat across updates (with and without a reference)', () => {
+  it('update - tf.memory().numTensors stays flat across updates (with and without a reference)', async () => {
     const policy = tinyPolicy();
     const reference = tinyPolicy(4);
     const optimizer = grpoOptimizer(policy, config);
     const withKl = grpoConfig({ ...config, klCoef: 0.1 });
     // Other rollouts every call, so the padded lengths change (a mask cached per length once grew
     // the count each time a longer batch first came by).
-    const run = (seed: number) => {
-      grpoUpdate(policy, optimizer, randomRollouts(seed, 1 + (seed % 3), 8), config, { rng: mulberry32(seed) });
-      grpoUpdate(policy, optimizer, randomRollouts(seed + 100, 3 + (seed % 4), 8), withKl, { rng: mulberry32(seed), reference });
+    const run = async (seed: number) => {
+      await grpoUpdate(policy, optimizer, randomRollouts(seed, 1 + (seed % 3), 8), config, { rng: mulberry32(seed) });
+      await grpoUpdate(policy, optimizer, randomRollouts(seed + 100, 3 + (seed % 4), 8), withKl, { rng: mulberry32(seed), reference });
     };
-    run(1);
+    await run(1);
     const after = tf.memory().numTensors;
-    for (let i = 2; i < 8; i++) run(i);
+    for (let i = 2; i < 8; i++) await run(i);
     expect(tf.memory().numTensors).toBe(after);
     optimizer.dispose();
     policy.dispose();
     reference.dispose();
   });
 
-  it('update - metrics count every rollout, zero-variance groups included', () => {
+  it('update - metrics count every rollout, zero-variance groups included', async () => {
     const policy = tinyPolicy();
     const optimizer = grpoOptimizer(policy, config);
     const rollouts = randomRollouts(2, 4, 5);
@@ -52,7 +52,7 @@ describe('grpo update', () => {
       let t = 0;
       return () => (t += 250);
     })();
-    const m = grpoUpdate(policy, optimizer, rollouts, config, { clock });
+    const m = await grpoUpdate(policy, optimizer, rollouts, config, { clock });
     const groups = groupRollouts(rollouts);
     const tokens = rollouts.reduce((n, r) => n + r.completion.length, 0);
     expect(m.optimizerSteps).toBe(2 * Math.ceil(20 / 16));
@@ -81,11 +81,11 @@ describe('grpo update', () => {
     policy.dispose();
   });
 
-  it('update - all groups at zero variance: zero loss and zero gradient, yet every step is taken and counted', () => {
+  it('update - all groups at zero variance: zero loss and zero gradient, yet every step is taken and counted', async () => {
     const policy = tinyPolicy();
     const optimizer = grpoOptimizer(policy, config);
     const rollouts = randomRollouts(3, 3, 4).map((r) => ({ ...r, reward: r.groupId === 'q1' ? 0 : 1 }));
-    const m = grpoUpdate(policy, optimizer, rollouts, config);
+    const m = await grpoUpdate(policy, optimizer, rollouts, config);
     expect(m.zeroVarianceGroupShare).toBe(1);
     expect(m.rewardStd).toBe(0);
     expect(m.loss).toBe(0);
@@ -96,7 +96,7 @@ describe('grpo update', () => {
     policy.dispose();
   });
 
-  it('update - on fresh rollouts from the KV-cache sampler the first step sees ratio 1 and nothing clipped', () => {
+  it('update - on fresh rollouts from the KV-cache sampler the first step sees ratio 1 and nothing clipped', async () => {
     const policy = tinyPolicy();
     const optimizer = grpoOptimizer(policy, config);
     const rng = mulberry32(9);
@@ -111,7 +111,7 @@ describe('grpo update', () => {
       policyVersion: 0,
     }));
     // One epoch, one minibatch: the only step is taken before any weight moves.
-    const m = grpoUpdate(policy, optimizer, rollouts, grpoConfig({ epochs: 1, minibatchSize: 64, temperature: 0.7 }));
+    const m = await grpoUpdate(policy, optimizer, rollouts, grpoConfig({ epochs: 1, minibatchSize: 64, temperature: 0.7 }));
     expect(m.optimizerSteps).toBe(1);
     expect(m.meanRatio).toBeCloseTo(1, 4);
     expect(m.approxKl).toBeLessThan(1e-6);
@@ -120,20 +120,20 @@ describe('grpo update', () => {
     policy.dispose();
   });
 
-  it('update - the same seed gives the same weights; a different shuffle seed does not', () => {
+  it('update - the same seed gives the same weights; a different shuffle seed does not', async () => {
     const rollouts = randomRollouts(4, 4, 6);
-    const weights = (seed: number) => {
+    const weights = async (seed: number) => {
       const policy = tinyPolicy();
       const optimizer = grpoOptimizer(policy, config);
-      grpoUpdate(policy, optimizer, rollouts, config, { rng: mulberry32(seed) });
+      await grpoUpdate(policy, optimizer, rollouts, config, { rng: mulberry32(seed) });
       const values = Array.from(policy.p('head').dataSync());
       optimizer.dispose();
       policy.dispose();
       return values;
     };
-    const a = weights(1);
-    expect(weights(1)).toEqual(a);
-    expect(weights(2)).not.toEqual(a);
+    const a = await weights(1);
+    expect(await weights(1)).toEqual(a);
+    expect(await weights(2)).not.toEqual(a);
   });
 
   it('update - refuses bad inputs, naming what is wrong', () => {

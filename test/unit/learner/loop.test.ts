@@ -49,7 +49,7 @@ function harness(o: { pool: PoolEntry[]; settings?: Partial<LearnerSettings>; st
       if (result) setImmediate(() => void loop.offer(result, `msg:${result.requestId}:${msgId}`));
     },
     harvest: () => ({ rollouts: [], groups: 0 }),
-    train: (rollouts, step) => {
+    train: async (rollouts, step) => {
       trained.push({ step, prompts: rollouts.map((r) => task.tokenizer.decode(r.prompt)) });
       events.push(`train ${step}`);
       return { loss: 0, flops: 1, seconds: 1 };
