@@ -12,6 +12,7 @@ import { metrics$ } from '../../src/bus/metrics.ts';
 import { setupRun } from '../../src/bus/setup.ts';
 import { connectOptions, secretsEnv } from '../../src/cli/nats-flags.ts';
 import { childOfThisProcess } from '../../src/cli/parent-watch.ts';
+import { yieldToLearner } from '../../src/cli/yield-to-learner.ts';
 import { SaturnError } from '../../src/errors.ts';
 import { evaluateSplits, type SplitAccuracy } from '../../src/evaluate/accuracy.ts';
 import { rootLogger } from '../../src/log.ts';
@@ -161,6 +162,7 @@ export async function runUp(flags: UpFlags, config: RunConfig, runId: string): P
       const args = [BIN, 'actor', kind, '--nats', url, '--run', runId, '--backend', flags.backend, ...extra];
       for (const f of ['creds', 'tls-ca', 'tls-cert', 'tls-key'] as const) if (flags[f]) args.push(`--${f}`, flags[f]!);
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
+      if (kind === 'rollout' || kind === 'selector') yieldToLearner(child.pid);
       child.stdout!.pipe(out);
       child.stderr!.pipe(out);
       const exit = new Promise<number | null>((done) =>
