@@ -7,12 +7,12 @@ import { check } from '../errors.ts';
 import { gradientsByName, type AdamW } from '../model/adamw.ts';
 import type { Policy } from '../model/policy.ts';
 import { mulberry32, shuffle, type Rng } from '../tasks/rng.ts';
-import { batchTensors, disposeBatch, packRollouts } from './batch.ts';
+import { packRollouts } from './batch.ts';
 import type { GrpoConfig } from './config.ts';
 import { grpoUpdateFlops, type MinibatchShape } from './flops.ts';
-import { grpoLoss } from './loss.ts';
 import { groupRollouts, type Rollout, type ScoredRollout } from './rollout.ts';
 import type { GradientPool } from '../model/gradient-pool.ts';
+import { jobLoss } from '../model/gradient-job.ts';
 
 /** Collaborators of {@link grpoUpdate}. */
 export interface GrpoUpdateOptions {
@@ -151,19 +151,13 @@ type MinibatchGradients = { loss: number; stats: number[]; grads: Map<string, tf
 function localGradients(policy: Policy, minibatch: ScoredRollout[], config: GrpoConfig, pad: number, shapes: MinibatchShape[], reference?: Policy): MinibatchGradients {
   const packed = packRollouts(minibatch, pad);
   shapes.push({ rows: packed.rows, width: packed.width });
-  const batch = batchTensors(packed);
   let stats: tf.Tensor1D | undefined;
   try {
-    const { value, grads } = gradientsByName(policy, () => {
-      const out = grpoLoss(policy, batch, config, reference);
-      // Kept past the gradient's tidy, read once the gradients are out.
-      stats = tf.keep(tf.stack([out.clipFraction, out.approxKl, out.meanRatio, out.referenceKl ?? tf.scalar(0)]) as tf.Tensor1D);
-      return out.loss;
-    });
+    const job = { kind: 'grpo' as const, packed, config, weight: packed.generatedTokens };
+    const { value, grads } = gradientsByName(policy, () => jobLoss(policy, job, (t) => (stats = t), reference));
     return { loss: value, stats: Array.from(stats!.dataSync()), grads };
   } finally {
     stats?.dispose();
-    disposeBatch(batch);
   }
 }
 

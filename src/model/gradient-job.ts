@@ -21,13 +21,14 @@ export const GRPO_JOB_STATS = ['clipFraction', 'approxKl', 'meanRatio', 'referen
  * The scalar loss of a job; shared by the leader thread and the workers so both compute the same
  * thing. Called inside a gradient function (whose forward pass is tidied); `keepStats` receives
  * the job's statistics as a kept tensor, which the caller reads after the gradient and disposes.
+ * `reference` is the KL term's frozen policy (on the leader only: workers hold none).
  */
-export function jobLoss(policy: Policy, job: GradientJob, keepStats?: (stats: tf.Tensor1D) => void): tf.Scalar {
+export function jobLoss(policy: Policy, job: GradientJob, keepStats?: (stats: tf.Tensor1D) => void, reference?: Policy): tf.Scalar {
   switch (job.kind) {
     case 'supervised':
       return supervisedLoss(policy, job.batch);
     case 'grpo': {
-      const out = grpoLoss(policy, batchTensors(job.packed), job.config);
+      const out = grpoLoss(policy, batchTensors(job.packed), job.config, reference);
       keepStats?.(tf.keep(tf.stack([out.clipFraction, out.approxKl, out.meanRatio, out.referenceKl ?? tf.scalar(0)]) as tf.Tensor1D));
       return out.loss;
     }
