@@ -71,8 +71,10 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
   // The last durable step's metrics may not have reached the stream before a kill: again (deduplicated).
   for (const r of unsent) publishMetrics(ctx, r.name, r.step, r.values, r.id);
 
-  // Data-parallel gradients: a second tfjs instance is the only way wasm uses a second core.
-  const gradients = lc.gradientWorkers > 0 ? await GradientPool.start(policy, lc.gradientWorkers, tf.getBackend()) : undefined;
+  // Data-parallel gradients: a second tfjs instance is the only way wasm uses a second core. The
+  // tensorflow backends already run every core in one instance (and their native addon is not
+  // loaded into worker threads), so there the update stays on this thread.
+  const gradients = lc.gradientWorkers > 0 && tf.getBackend() === 'wasm' ? await GradientPool.start(policy, lc.gradientWorkers, 'wasm') : undefined;
   const pool = watchPool(ctx);
   const records: StepRecord[] = [];
   const record = (name: string, s: number, values: Record<string, number>) => records.push({ name, step: s, values: { ...values, actorPid: process.pid }, id: `${ctx.run}:learner:s${s}:${name}:${records.length}` });

@@ -143,7 +143,8 @@ export interface RunConfig {
     harvestPerStep: number;
     /**
      * Worker threads that share each minibatch's gradient with the learner's own (data-parallel,
-     * the same update); 0 computes it on one thread. wasm runs one thread per tfjs instance.
+     * the same update); 0 computes it on one thread. wasm runs one thread per tfjs instance; on
+     * the tensorflow backends (every core in one instance already) it is not used.
      */
     gradientWorkers: number;
     grpo: GrpoConfig;
