@@ -52,11 +52,16 @@ export class HarvestBuffer {
     return 'kept';
   }
 
-  /** Up to `count` groups sampled by policy `minVersion` or newer, newest first; staler ones are dropped. */
+  /**
+   * Up to `count` groups sampled by policy `minVersion` or newer, probe groups first, newest
+   * first within a kind; staler ones are dropped. A probe group is GRPO on a plain saturated
+   * question, what dynamic sampling trains on, and what moved robustness: taken first, easy under
+   * misleading starts gained 2.5 points [1.4, 3.8] over newest-first (mostly sweep batches), 3 paired seeds.
+   */
   take(count: number, minVersion: number): HarvestedGroup[] {
     const fresh = this.groups.filter((g) => g.policyVersion >= minVersion);
     const dropped = this.groups.length - fresh.length;
-    fresh.sort((a, b) => b.policyVersion - a.policyVersion);
+    fresh.sort((a, b) => Number(b.kind === 'probe') - Number(a.kind === 'probe') || b.policyVersion - a.policyVersion);
     const taken = fresh.slice(0, Math.max(0, count));
     this.groups.length = 0;
     this.groups.push(...fresh.slice(taken.length));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { HarvestBuffer } from '../../../src/learner/harvest.ts';
 
-const group = (requestId: string, rewards: number[], policyVersion = 3, prompt: Int32Array | undefined = Int32Array.of(1, 5, 6)) => ({
+const group = (requestId: string, rewards: number[], policyVersion = 3, prompt: Int32Array | undefined = Int32Array.of(1, 5, 6), kind: 'probe' | 'sweep' = 'probe') => ({
   requestId,
-  kind: 'probe' as const,
+  kind,
   prompt,
   policyVersion,
   samples: rewards.map((reward) => ({ tokens: Int32Array.of(4, 2), logProbs: Float32Array.of(-0.1, -0.2), reward, stopped: true })),
@@ -28,6 +28,16 @@ describe('harvest buffer', () => {
     expect(h.droppedStale).toBe(1);
     expect(h.take(5, 3).map((g) => g.requestId)).toEqual(['c']);
     expect(h.size).toBe(0);
+  });
+
+  it('harvest - takes probe groups (plain saturated questions) before sweep batches, newest first within each', () => {
+    const h = new HarvestBuffer(8);
+    h.offer(group('sweep-new', [0, 1], 6, Int32Array.of(1, 5), 'sweep'));
+    h.offer(group('probe-old', [0, 1], 4));
+    h.offer(group('sweep-old', [0, 1], 4, Int32Array.of(1, 5), 'sweep'));
+    h.offer(group('probe-new', [0, 1], 5));
+    expect(h.take(3, 0).map((g) => g.requestId)).toEqual(['probe-new', 'probe-old', 'sweep-new']);
+    expect(h.take(3, 0).map((g) => g.requestId)).toEqual(['sweep-old']);
   });
 
   it('harvest - stays within its capacity, dropping the oldest policy', () => {
