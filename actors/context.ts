@@ -41,6 +41,12 @@ export interface ActorContext {
   readonly counters: Record<string, number>;
   /** Policy version this actor holds, for its heartbeat (-1 when none). */
   policyVersion: number;
+  /**
+   * Live tfjs tensors between units of work, when the actor's work awaits mid-way (the learner's
+   * update waits on its gradient workers with gradients held): the heartbeat reports this instead
+   * of the count at its own moment, so a flat count means no leak rather than no update in flight.
+   */
+  tensorsAtRest?: number;
   inFlight: number;
   /** Work started by a pipeline that a stop must let finish (see {@link finishBeforeStop}). */
   readonly unfinished: Set<Promise<unknown>>;
@@ -149,10 +155,10 @@ export function watchPool(ctx: ActorContext, onChange?: (change: PoolChange) => 
  * Memory gauges for `scripts/soak`: resident set, V8 heap, and live tfjs tensors (read from the
  * engine's bookkeeping, which does not start a backend in actors that never use one).
  */
-function memoryGauges(): Record<string, number> {
+function memoryGauges(ctx: ActorContext): Record<string, number> {
   const m = process.memoryUsage();
   const state = tf.engine().state;
-  return { rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20, tfTensors: state.numTensors, tfMb: state.numBytes / 2 ** 20 };
+  return { rssMb: m.rss / 2 ** 20, heapMb: m.heapUsed / 2 ** 20, tfTensors: ctx.tensorsAtRest ?? state.numTensors, tfMb: state.numBytes / 2 ** 20 };
 }
 
 /** Writes the heartbeat to the state KV and publishes the actor's counters on `metrics.actor.<kind>`. */
@@ -173,7 +179,7 @@ export async function heartbeat(ctx: ActorContext): Promise<void> {
   // ledger reads these counters; a final record lost behind a slow write showed one request
   // nobody reported sending.
   const deadByCause = Object.fromEntries(Object.entries(ctx.deadLetters.byCause()).map(([cause, n]) => [`deadLettered.${cause}`, n]));
-  publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, ...deadByCause, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion, ...memoryGauges() });
+  publishMetrics(ctx, `actor.${ctx.kind}`, 0, { ...ctx.counters, ...deadByCause, deadLettered: ctx.deadLetters.total, policyVersion: ctx.policyVersion, ...memoryGauges(ctx) });
   await ctx.bus.state.put(ctx.bus.names.stateKeys.heartbeat(ctx.actorId), encode(beat));
 }
 

@@ -108,7 +108,11 @@ export async function runLearnerActor(ctx: ActorContext, o: { resume: boolean; m
         const rollouts = groups.flatMap((g) => g.samples.map((x) => ({ groupId: `harvest:${g.requestId}`, prompt: g.prompt, completion: x.tokens, behaviourLogProbs: x.logProbs, reward: x.reward, policyVersion: g.policyVersion })));
         return { rollouts, groups: groups.length };
       },
-      train: async (rollouts, s) => ({ ...(await grpoUpdate(policy, optimizer, rollouts, lc.grpo, { rng: mulberry32(s), pool: gradients })) }),
+      train: async (rollouts, s) => {
+        const m = await grpoUpdate(policy, optimizer, rollouts, lc.grpo, { rng: mulberry32(s), pool: gradients });
+        ctx.tensorsAtRest = tf.memory().numTensors;
+        return { ...m };
+      },
       commit: async (done) => {
         ctx.policyVersion = done.version;
         record('learner', done.step, { ...done.metrics, version: done.version, stale: ctx.counters.stale ?? 0, gflops: done.metrics.flops! / done.metrics.seconds! / 1e9, drawLag: done.drawLag });
