@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { check } from '../errors.ts';
-import { gradientsByName, type AdamW } from '../model/adamw.ts';
+import type { AdamW } from '../model/adamw.ts';
 import type { Policy } from '../model/policy.ts';
 import { mulberry32, shuffle, type Rng } from '../tasks/rng.ts';
 import { packRollouts } from './batch.ts';
@@ -12,7 +12,7 @@ import type { GrpoConfig } from './config.ts';
 import { grpoUpdateFlops, type MinibatchShape } from './flops.ts';
 import { groupRollouts, type Rollout, type ScoredRollout } from './rollout.ts';
 import type { GradientPool } from '../model/gradient-pool.ts';
-import { jobLoss } from '../model/gradient-job.ts';
+import { jobGradients, type GradientJob } from '../model/gradient-job.ts';
 
 /** Collaborators of {@link grpoUpdate}. */
 export interface GrpoUpdateOptions {
@@ -147,18 +147,18 @@ async function train(
 
 type MinibatchGradients = { loss: number; stats: number[]; grads: Map<string, tf.Tensor> };
 
+/** A minibatch (or shard) packed as a GRPO gradient job, its padded shape recorded for the FLOP count. */
+function grpoJob(rollouts: ScoredRollout[], config: GrpoConfig, pad: number, shapes: MinibatchShape[]): GradientJob {
+  const packed = packRollouts(rollouts, pad);
+  shapes.push({ rows: packed.rows, width: packed.width });
+  const { clipLow, clipHigh, klCoef, temperature } = config;
+  return { kind: 'grpo', packed, config: { clipLow, clipHigh, klCoef, temperature }, weight: packed.generatedTokens };
+}
+
 /** One minibatch's loss, statistics and gradients on this thread. */
 function localGradients(policy: Policy, minibatch: ScoredRollout[], config: GrpoConfig, pad: number, shapes: MinibatchShape[], reference?: Policy): MinibatchGradients {
-  const packed = packRollouts(minibatch, pad);
-  shapes.push({ rows: packed.rows, width: packed.width });
-  let stats: tf.Tensor1D | undefined;
-  try {
-    const job = { kind: 'grpo' as const, packed, config, weight: packed.generatedTokens };
-    const { value, grads } = gradientsByName(policy, () => jobLoss(policy, job, (t) => (stats = t), reference));
-    return { loss: value, stats: Array.from(stats!.dataSync()), grads };
-  } finally {
-    stats?.dispose();
-  }
+  const { value, grads, stats } = jobGradients(policy, grpoJob(minibatch, config, pad, shapes), reference);
+  return { loss: value, stats, grads };
 }
 
 /**
@@ -167,12 +167,7 @@ function localGradients(policy: Policy, minibatch: ScoredRollout[], config: Grpo
  * shard gradients averaged by their token counts are the whole minibatch's gradient.
  */
 async function shardedGradients(pool: GradientPool, policy: Policy, minibatch: ScoredRollout[], config: GrpoConfig, pad: number, shapes: MinibatchShape[]): Promise<MinibatchGradients> {
-  const jobs = balancedShards(minibatch, pool.width).map((shard) => {
-    const packed = packRollouts(shard, pad);
-    shapes.push({ rows: packed.rows, width: packed.width });
-    return { kind: 'grpo' as const, packed, config: { clipLow: config.clipLow, clipHigh: config.clipHigh, klCoef: 0, temperature: config.temperature }, weight: packed.generatedTokens };
-  });
-  return pool.gradients(policy, jobs);
+  return pool.gradients(policy, balancedShards(minibatch, pool.width).map((shard) => grpoJob(shard, config, pad, shapes)));
 }
 
 /** Rollouts dealt into at most `parts` shards of nearly equal generated tokens (longest first, each to the lightest shard). */

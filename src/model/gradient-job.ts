@@ -3,6 +3,7 @@ import { batchTensors, type PackedRollouts } from '../grpo/batch.ts';
 import { grpoLoss, type GrpoLossConfig } from '../grpo/loss.ts';
 import type { TokenBatch } from '../pretrain/batch.ts';
 import { supervisedLoss } from '../pretrain/supervised-loss.ts';
+import { gradientsByName } from './adamw.ts';
 import type { Policy } from './policy.ts';
 
 /**
@@ -13,9 +14,6 @@ export type GradientJob =
   | { kind: 'supervised'; batch: TokenBatch; weight: number }
   /** A GRPO minibatch shard (no reference policy: workers hold none). */
   | { kind: 'grpo'; packed: PackedRollouts; config: GrpoLossConfig; weight: number };
-
-/** Token means a GRPO job reports beside its loss, in this order (averaged by job weight like the loss). */
-export const GRPO_JOB_STATS = ['clipFraction', 'approxKl', 'meanRatio', 'referenceKl'] as const;
 
 /**
  * The scalar loss of a job; shared by the leader thread and the workers so both compute the same
@@ -32,5 +30,19 @@ export function jobLoss(policy: Policy, job: GradientJob, keepStats?: (stats: tf
       keepStats?.(tf.keep(tf.stack([out.clipFraction, out.approxKl, out.meanRatio, out.referenceKl ?? tf.scalar(0)]) as tf.Tensor1D));
       return out.loss;
     }
+  }
+}
+
+/**
+ * A job's loss value, gradients by parameter name (the caller disposes them) and its statistics
+ * (a GRPO job's token means clipFraction, approxKl, meanRatio, referenceKl; none for others).
+ */
+export function jobGradients(policy: Policy, job: GradientJob, reference?: Policy): { value: number; grads: Map<string, tf.Tensor>; stats: number[] } {
+  let kept: tf.Tensor1D | undefined;
+  try {
+    const { value, grads } = gradientsByName(policy, () => jobLoss(policy, job, (t) => (kept = t), reference));
+    return { value, grads, stats: kept ? Array.from(kept.dataSync()) : [] };
+  } finally {
+    kept?.dispose();
   }
 }

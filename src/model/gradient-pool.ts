@@ -1,8 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { SaturnError } from '../errors.ts';
-import { gradientsByName } from './adamw.ts';
-import { jobLoss, type GradientJob } from './gradient-job.ts';
+import { jobGradients, type GradientJob } from './gradient-job.ts';
 import type { Policy } from './policy.ts';
 
 type Reply =
@@ -80,13 +79,7 @@ export class GradientPool {
    */
   async gradients(policy: Policy, jobs: GradientJob[]): Promise<{ loss: number; stats: number[]; grads: Map<string, tf.Tensor> }> {
     const remote = jobs.slice(1, 1 + this.workers.length).map((job, i) => this.send(i, job));
-    const local = [jobs[0]!, ...jobs.slice(1 + this.workers.length)].map((job) => {
-      let kept: tf.Tensor1D | undefined;
-      const g = gradientsByName(policy, () => jobLoss(policy, job, (t) => (kept = t)));
-      const stats = kept ? Array.from(kept.dataSync()) : [];
-      kept?.dispose();
-      return { job, stats, ...g };
-    });
+    const local = [jobs[0]!, ...jobs.slice(1 + this.workers.length)].map((job) => ({ job, ...jobGradients(policy, job) }));
     const results = await Promise.all(remote);
     const total = jobs.reduce((a, j) => a + j.weight, 0);
     const names = [...policy.params.keys()];

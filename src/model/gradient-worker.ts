@@ -1,9 +1,8 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend.ts';
-import { gradientsByName } from './adamw.ts';
 import type { PolicyConfig } from './config.ts';
-import { jobLoss, type GradientJob } from './gradient-job.ts';
+import { jobGradients, type GradientJob } from './gradient-job.ts';
 import { Policy } from './policy.ts';
 
 // One gradient worker: holds a replica of the policy, takes weights and jobs from the leader and
@@ -26,17 +25,14 @@ port.on('message', async (message: Inbound) => {
       const vars = policy!.variables();
       tf.tidy(() => vars.forEach((v, i) => v.assign(tf.tensor(message.values[i]!, v.shape))));
     } else {
-      let stats: tf.Tensor1D | undefined;
-      const { value, grads } = gradientsByName(policy!, () => jobLoss(policy!, message.job, (t) => (stats = t)));
-      const statValues = stats ? Array.from(stats.dataSync()) : [];
-      stats?.dispose();
+      const { value, grads, stats } = jobGradients(policy!, message.job);
       const names = [...policy!.params.keys()];
       const flat = names.map((n) => {
         const g = grads.get(n);
         return g ? (g.dataSync() as Float32Array).slice() : new Float32Array(policy!.p(n).size);
       });
       tf.dispose([...grads.values()]);
-      port.postMessage({ type: 'gradients', id: message.id, loss: value, stats: statValues, grads: flat }, flat.map((f) => f.buffer));
+      port.postMessage({ type: 'gradients', id: message.id, loss: value, stats, grads: flat }, flat.map((f) => f.buffer));
     }
   } catch (error) {
     port.postMessage({ type: 'error', message: (error as Error).stack ?? String(error) });

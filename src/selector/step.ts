@@ -58,7 +58,8 @@ export function topUp(s: SelectorState, c: SelectorSettings, task: Task, policyV
  */
 function recutLearntPast(s: SelectorState, c: SelectorSettings, task: Task): SelectorOutput[] {
   const learntPast = [...s.pool.values()].filter(
-    (e) => trainedOn(e) && predictedPHat(e, s.lag.value) > c.band[1] && !s.probing.has(e.questionId) && !s.sweeps.has(e.questionId),
+    // An entry at the last cut has none later: skipped before its failure is re-encoded on every top-up.
+    (e) => trainedOn(e) && e.fraction < c.fractions.at(-1)! && predictedPHat(e, s.lag.value) > c.band[1] && !s.probing.has(e.questionId) && !s.sweeps.has(e.questionId),
   );
   return learntPast.flatMap((e) => {
     const prefixes = cutPrefixes(task.tokenizer.encode(e.sourceFailure), c.fractions).filter((x) => x.length > e.prefix.length);
