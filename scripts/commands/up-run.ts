@@ -81,6 +81,12 @@ export async function runUp(flags: UpFlags, config: RunConfig, runId: string): P
   const connect = connectOptions(token ? { ...flags, user: undefined, pass: undefined, token } : flags, url);
   const children: Array<{ kind: string; child: ChildProcess; exit: Promise<number | null> }> = [];
   const stopAll = (signal: NodeJS.Signals) => children.forEach((c) => c.child.exitCode === null && c.child.kill(signal));
+  // Killed children are waited for (at most 5 s), so the command never returns while one is still
+  // dying in its process group: farm-bench twice found processes left behind a 30-step run.
+  const killAndReap = async () => {
+    stopAll('SIGKILL');
+    await within(Promise.all(children.map((c) => c.exit)), 5_000, undefined);
+  };
   let interrupted = false;
   const onSignal = () => {
     if (interrupted) return stopAll('SIGKILL');
@@ -189,7 +195,7 @@ export async function runUp(flags: UpFlags, config: RunConfig, runId: string): P
     if (failed) say(`saturn up: ${failed}; stopping the run`);
     stopAll('SIGTERM');
     await within(Promise.all(children.map((c) => c.exit)), 20_000, undefined);
-    stopAll('SIGKILL');
+    await killAndReap();
     const learnerExit = await learnerDone;
     say(`learner ended (exit code ${learnerExit}); the actors are stopped`);
     // The actors' last counters are in the stream once they stopped: read up to its end.
@@ -238,7 +244,7 @@ export async function runUp(flags: UpFlags, config: RunConfig, runId: string): P
   } finally {
     clearInterval(ticker);
     metrics?.unsubscribe();
-    stopAll('SIGKILL');
+    await killAndReap();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     if (nc && !nc.isClosed()) await nc.close().catch(() => undefined);
