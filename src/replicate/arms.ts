@@ -80,6 +80,9 @@ export const ARMS: readonly Arm[] = [
   // The default mixes in informative probe and sweep groups (learner.harvestPerStep); without them,
   // the failure prefixes alone (the default before harvesting).
   { name: 'prefix-noharvest', role: 'method', description: 'failure prefixes without harvested probe/sweep groups', overlay: { learner: { harvestPerStep: 0 } } },
+  // The default before the learner stopped waiting for the pool: up to 20 s a step for minPool
+  // in-band entries, 8 harvested groups.
+  { name: 'prefix-paced', role: 'method', description: 'failure prefixes, learner waits up to 20 s for the pool, 8 harvested groups', overlay: { learner: { poolWaitSeconds: 20, harvestPerStep: 8 } } },
   { name: 'prefix-norefresh', role: 'method', description: 'failure prefixes, refresh controller off', overlay: { refresh: { enabled: false } } },
 ];
 

@@ -220,14 +220,22 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
     publishEvery: 1,
     checkpointEvery: 5,
     minPool: 4,
-    poolWaitSeconds: 20,
+    // 0: after the first step the learner never waits for in-band entries; its step is filled by
+    // the harvested probe and sweep groups. At 20 s a default run spent 146-209 s of its ~420 s
+    // waiting while the selector probed unpaced (52k of its 68k rollouts were probes), and trained
+    // on 13-16 % of its rollouts; at 0 with 16 harvested groups, 21-30 %, and 3 seeds (replicate,
+    // eval 1024 × 4, seed 2, run beside the old default) read easy −0.0, easy under misleading
+    // starts −0.5 [−1.3, +0.3], medium +2.1 [+0.3, +3.9] against it. At 0 with 8 harvested the
+    // learner ran short of probe groups: misleading starts −1.5 [−2.7, −0.4].
+    poolWaitSeconds: 0,
     lagSteps: 4,
     drawWidth: 0.1,
     // Measured at 30 steps, one run each (eval 256 × 4, paired questions): with 8 harvested groups
     // a step, easy 0.971 → 0.994, easy under misleading starts 0.127 → 0.228, medium 0.901 → 0.924;
     // without, 0.983, 0.165 and 0.916. The probe groups with a failure are GRPO on saturated
     // questions, the baseline that beat prefixes alone on robustness (issue 8); a mixed step keeps both.
-    harvestPerStep: 8,
+    // 16 since the learner stopped waiting for the pool (see poolWaitSeconds).
+    harvestPerStep: 16,
     gradientWorkers: 1,
     // One pass over each step's rollouts (TRL's GRPO default, num_iterations 1) at 5e-5: the same
     // number of Adam steps × learning rate a step as the two epochs at 2.5e-5 before, for half the
