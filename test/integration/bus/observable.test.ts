@@ -19,12 +19,35 @@ describe('observable - teardown', () => {
     const nc = await nats.connect();
     const bus = await setupRun(nc, run, { ackWaitMs: 30_000 });
     const consumer = await bus.js.consumers.get(bus.names.streams.requests, bus.names.consumers.rollout('probe'));
-    const msg = await firstValueFrom(consume$(consumer, { maxMessages: 10 }).pipe(take(1), timeout(5_000)));
+    const info = () => publisher.jsm.consumers.info(bus.names.streams.requests, bus.names.consumers.rollout('probe'));
+    // The first message is handed over only once all 5 are in the client's buffer: the server has
+    // sent them and a flush round trip has read them. Otherwise, on a loaded machine, some are
+    // still on the wire at teardown, and those come back only after the 30 s ack wait (consume$).
+    const allBuffered = {
+      consume: async (options: Parameters<typeof consumer.consume>[0]) => {
+        const iter = await consumer.consume(options);
+        const inner = iter[Symbol.asyncIterator]();
+        let first = true;
+        return Object.assign(iter, {
+          [Symbol.asyncIterator]: () => ({
+            next: async () => {
+              const next = await inner.next();
+              if (first) {
+                first = false;
+                await until(async () => (await info()).delivered.consumer_seq === 5, 3_000, 'all 5 delivered');
+                await nc.flush();
+              }
+              return next;
+            },
+          }),
+        });
+      },
+    } as unknown as typeof consumer;
+    const msg = await firstValueFrom(consume$(allBuffered, { maxMessages: 10 }).pipe(take(1), timeout(5_000)));
     msg.ack();
 
     // More work arrives: nobody pulls any more, and no abandoned pull request is left on the
     // server to swallow it (the consumer's delivery sequence does not move).
-    const info = () => publisher.jsm.consumers.info(bus.names.streams.requests, bus.names.consumers.rollout('probe'));
     const before = (await info()).delivered.consumer_seq;
     for (let i = 0; i < 5; i++) await publishJs(publisher.js, subject, rolloutRequest({ id: `b-${i}`, run }));
     await sleep(300);
