@@ -62,7 +62,12 @@ export interface MetricResult {
   perSeed: number[];
   /** For method arms: against the best baseline arm on this measure (highest after). */
   vsBest?: { arm: string; diff: number; ci95: [number, number]; se: number };
+  /** For method arms other than the default (`prefix`, when it ran): against it, seed by seed. */
+  vsDefault?: { arm: string; diff: number; ci95: [number, number]; se: number };
 }
+
+/** The method arm every other method arm (an ablation of it) is also compared against. */
+export const DEFAULT_ARM = 'prefix';
 
 export interface CurvePoint {
   step: number;
@@ -106,6 +111,7 @@ export function compareArms(input: ComparisonInput): Comparison {
   const matrix = (records: EvalRecord[], m: Metric): SeedByQuestion => records.map((r) => valuesAt(r, m, ids.get(m.split)!));
   const baseMatrix = new Map(metrics.map((m) => [m.key, matrix([input.base], m)]));
   const trained = (a: ArmInput) => a.runs.length > 0;
+  const defaultArm = input.arms.find((a) => a.arm.name === DEFAULT_ARM && trained(a));
 
   // The best baseline per measure, by its mean after.
   const best = new Map<string, { arm: string; m: SeedByQuestion }>();
@@ -132,6 +138,10 @@ export function compareArms(input: ComparisonInput): Comparison {
       if (a.arm.role === 'method' && trained(a) && b) {
         const v = pairedBootstrap(after, b.m, input.bootstrap);
         result.vsBest = { arm: b.arm, diff: v.mean, ci95: v.ci95, se: v.se };
+      }
+      if (a.arm.role === 'method' && trained(a) && defaultArm && a !== defaultArm) {
+        const v = pairedBootstrap(after, matrix(defaultArm.runs.map((r) => r.final), m), input.bootstrap);
+        result.vsDefault = { arm: DEFAULT_ARM, diff: v.mean, ci95: v.ci95, se: v.se };
       }
       accuracy[m.key] = result;
     }

@@ -15,7 +15,7 @@ const interval = (ci: [number, number]) => `[${signed(ci[0])}, ${signed(ci[1])}]
 function cell(r: MetricResult | undefined, trained: boolean): string {
   if (!r) return '–';
   if (!trained) return pts(r.before);
-  const vs = r.vsBest ? `<br>vs ${r.vsBest.arm}: ${signed(r.vsBest.diff)} ${interval(r.vsBest.ci95)}` : '';
+  const vs = [r.vsBest, r.vsDefault].map((v) => (v ? `<br>vs ${v.arm}: ${signed(v.diff)} ${interval(v.ci95)}` : '')).join('');
   return `${pts(r.before)} → **${pts(r.after)}**<br>${signed(r.diff)} ${interval(r.ci95)}${vs}`;
 }
 
@@ -31,7 +31,7 @@ export function reportMarkdown(c: Comparison, ctx: ReportContext): string {
       'every checkpoint on the same questions and sampling stream; questions any run drew for training are left out of every comparison.',
     '',
   );
-  lines.push('Cells: before → **after**, then after − before with its 95 % interval, and for the method arms the difference from the best baseline on that measure with its interval (paired bootstrap over questions and seeds; see docs/replicate.md).', '');
+  lines.push('Cells: before → **after**, then after − before with its 95 % interval, and for the method arms the difference from the best baseline on that measure with its interval, and for the other method arms (ablations) from the default `prefix` (paired bootstrap over questions and seeds; see docs/replicate.md).', '');
   lines.push(`| arm | seeds | steps | ${metrics.map((m) => m.label).join(' | ')} |`);
   lines.push(`|---|---|---|${metrics.map(() => '---|').join('')}`);
   for (const [name, a] of Object.entries(c.arms)) {

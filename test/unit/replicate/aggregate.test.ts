@@ -31,6 +31,7 @@ describe('replicate aggregation', () => {
         { arm: arm('saturated-pool'), runs: [run(1, record(0.95, 0.2)), run(2, record(0.95, 0.2))] },
         // A question the method "solved" was trained on: left out, it must not count.
         { arm: arm('prefix'), runs: [run(1, record(0.92, 0.3, { 'easy:q0': 1 }))] },
+        { arm: arm('prefix-noharvest'), runs: [run(1, record(0.91, 0.25))] },
       ],
       base,
       excluded: new Set(['easy:q0']),
@@ -46,6 +47,11 @@ describe('replicate aggregation', () => {
     expect(prefix.accuracy.misleading!.vsBest!.diff).toBeCloseTo(0.1);
     expect(prefix.accuracy.easy!.vsBest!.diff).toBeCloseTo(-0.03);
     expect(c.arms['saturated-pool']!.accuracy.easy!.vsBest).toBeUndefined();
+    // An ablation is also put against the default method arm; the default and baselines are not.
+    expect(c.arms['prefix-noharvest']!.accuracy.misleading!.vsDefault).toMatchObject({ arm: 'prefix' });
+    expect(c.arms['prefix-noharvest']!.accuracy.misleading!.vsDefault!.diff).toBeCloseTo(-0.05);
+    expect(prefix.accuracy.easy!.vsDefault).toBeUndefined();
+    expect(c.arms['saturated-pool']!.accuracy.easy!.vsDefault).toBeUndefined();
     expect(c.arms.base!.accuracy.easy!.ci95).toEqual([0, 0]);
     expect(c.arms['saturated-pool']!.rollouts).toBe(1000);
     expect(prefix.curve.map((p) => [p.step, p.rollouts])).toEqual([[0, 0], [10, 300], [30, 1000]]);
@@ -54,6 +60,7 @@ describe('replicate aggregation', () => {
     const md = reportMarkdown(c, { command: 'saturn replicate', steps: 30, eval: { questions: 8, samples: 4, seed: 2, curveQuestions: 4 } });
     expect(md).toMatch(/\| `prefix` \| 1 \| 30\.0 \| 90\.0 → \*\*92\.0\*\*<br>\+2\.0 \[\+2\.0, \+2\.0\]<br>vs saturated-pool: −3\.0/);
     expect(md).toMatch(/easy: 8 evaluated, 1 left out/);
+    expect(md).toMatch(/\| `prefix-noharvest` \| 1 \| 30\.0 \| 90\.0 → \*\*91\.0\*\*<br>\+1\.0 \[\+1\.0, \+1\.0\]<br>vs saturated-pool: −4\.0 \[[^\]]*\]<br>vs prefix: −1\.0/);
     const svg = chartSvg(c);
     expect(svg).toMatch(/^<svg /);
     expect(svg).not.toMatch(/NaN|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
